@@ -1,0 +1,76 @@
+"""The reward-function contract shared by every reward (see shared design, section 2).
+
+A reward is an instance of a `Reward` subclass: a picklable callable that TRL's GRPOTrainer calls with
+`completions`, `prompts`, `completion_ids`, every dataset column, and extra kwargs such as `log_metric`.
+It returns one `float | None` per completion; `None` means "another task" or "could not be scored".
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Sequence
+
+THINK_OPEN = "<think>"
+THINK_CLOSE = "</think>"
+
+Completion = str | list[dict[str, Any]]
+
+
+def completion_text(completion: Completion) -> str:
+    """The generated text of one completion, conversational (list of messages) or plain."""
+    if isinstance(completion, str):
+        return completion
+    return "".join(str(m.get("content") or "") for m in completion if m.get("role", "assistant") == "assistant")
+
+
+def answer_part(text: str) -> str | None:
+    """The answer: text after the last `</think>`.
+
+    The chat template opens the assistant turn with `<think>\\n`, so a completion normally has no opening tag.
+    Returns `None` when thinking was opened but never closed (truncated output: no answer). A text with no think
+    tags at all is returned whole.
+    """
+    close = text.rfind(THINK_CLOSE)
+    if close >= 0:
+        return text[close + len(THINK_CLOSE):]
+    if THINK_OPEN in text:
+        return None
+    return text
+
+
+def prompt_text(prompt: Any) -> str:
+    """The last user message of a conversational prompt, or the prompt itself when it is plain text."""
+    if isinstance(prompt, str):
+        return prompt
+    users = [m for m in prompt if m.get("role") == "user"]
+    return str((users[-1] if users else prompt[-1]).get("content") or "") if prompt else ""
+
+
+class Reward:
+    """Base class of every registered reward.
+
+    Subclasses set `name` (via `@register`), `tasks` (rows whose `task` is not listed get `None`; empty means
+    every task) and `columns` (dataset columns the reward reads). Constructors must be cheap and must validate
+    their kwargs, raising `ValueError`/`TypeError` with a clear message: config validation constructs rewards
+    before any model loads. Expensive resources (models, HTTP sessions, process pools) are created lazily and
+    dropped from the pickled state.
+    """
+
+    name: ClassVar[str] = ""
+    tasks: ClassVar[tuple[str, ...]] = ()
+    columns: ClassVar[tuple[str, ...]] = ()
+
+    @property
+    def __name__(self) -> str:  # TRL names the metric `rewards/<__name__>/mean`
+        return self.name
+
+    def applies(self, task: str | None) -> bool:
+        return not self.tasks or task in self.tasks
+
+    def routed(self, completions: Sequence[Completion], task: Sequence[str | None] | None) -> list[int]:
+        """Indices of the completions this reward scores (rows of its tasks)."""
+        if task is None:
+            return list(range(len(completions)))
+        return [i for i, t in enumerate(task) if self.applies(t)]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
