@@ -1,0 +1,157 @@
+"""IFEval checkers on words, letters, case, language and the start/end of the response.
+
+Semantics follow google-research `instruction_following_eval/instructions.py` exactly, quirks included: keywords
+are regular expressions matched as substrings, case-insensitively ("cat" is found in "concatenate");
+forbidden words match on word boundaries; the end checker strips surrounding double quotes before comparing.
+Where IFEval would crash on a keyword that is not a valid regular expression, it is matched literally.
+"""
+
+from __future__ import annotations
+
+import collections
+import re
+from typing import Any
+
+from rewards.rules.language import detect, language_code, same_language
+from rewards.rules.registry import checker, compare, non_negative_int, relation, stripped, text, text_list
+from rewards.rules.text import word_tokens
+
+
+def _regex(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error:
+        return re.compile(re.escape(pattern), flags)
+
+
+def _prepare_keywords(kw: dict[str, Any]) -> dict[str, Any]:
+    return {"keywords": [_regex(k) for k in sorted(kw["keywords"])]}
+
+
+@checker("keywords:existence", keywords=text_list, prepare=_prepare_keywords)
+def keywords_existence(value: str, *, keywords: list[re.Pattern[str]]) -> bool:
+    return all(k.search(value) for k in keywords)
+
+
+def _prepare_frequency(kw: dict[str, Any]) -> dict[str, Any]:
+    return {**kw, "keyword": _regex(kw["keyword"].strip())}
+
+
+@checker("keywords:frequency", keyword=text, frequency=non_negative_int, relation=relation, prepare=_prepare_frequency)
+def keywords_frequency(value: str, *, keyword: re.Pattern[str], frequency: int, relation: str) -> bool:
+    return compare(len(keyword.findall(value)), relation, frequency)
+
+
+def _prepare_forbidden(kw: dict[str, Any]) -> dict[str, Any]:
+    words = sorted(set(kw["forbidden_words"]))
+    try:
+        patterns = [re.compile(rf"\b{w}\b", re.IGNORECASE) for w in words]
+    except re.error:
+        patterns = [re.compile(rf"\b{re.escape(w)}\b", re.IGNORECASE) for w in words]
+    return {"forbidden_words": patterns}
+
+
+@checker("keywords:forbidden_words", forbidden_words=text_list, prepare=_prepare_forbidden)
+def keywords_forbidden_words(value: str, *, forbidden_words: list[re.Pattern[str]]) -> bool:
+    return not any(p.search(value) for p in forbidden_words)
+
+
+def letter(value: Any) -> str:
+    """Kwarg kind: exactly one character (IFEval picks a random letter otherwise), lower-cased."""
+    if not isinstance(value, str) or len(value) != 1:
+        raise ValueError(f"expected a single letter, got {value!r}")
+    return value.strip().lower()
+
+
+@checker("keywords:letter_frequency", letter=letter, let_frequency=non_negative_int, let_relation=relation)
+def keywords_letter_frequency(value: str, *, letter: str, let_frequency: int, let_relation: str) -> bool:
+    return compare(collections.Counter(value.lower())[letter], let_relation, let_frequency)
+
+
+@checker("language:response_language", language=language_code)
+def response_language(value: str, *, language: str) -> bool:
+    """langdetect's top language equals `language`; text with no detectable features passes (as in IFEval)."""
+    code = detect(value)
+    return code is None or same_language(code, language)
+
+
+@checker("change_case:english_capital")
+def english_capital(value: str) -> bool:
+    if not value.isupper():
+        return False
+    code = detect(value)
+    return code is None or code == "en"
+
+
+@checker("change_case:english_lowercase")
+def english_lowercase(value: str) -> bool:
+    if not value.islower():
+        return False
+    code = detect(value)
+    return code is None or code == "en"
+
+
+@checker("change_case:capital_word_frequency", capital_frequency=non_negative_int, capital_relation=relation)
+def capital_word_frequency(value: str, *, capital_frequency: int, capital_relation: str) -> bool:
+    """Counts Treebank tokens that are all caps ("I" and "N'T" count; hyphenated words count once)."""
+    count = sum(1 for w in word_tokens(value) if w.isupper())
+    return compare(count, capital_relation, capital_frequency)
+
+
+@checker("punctuation:no_comma")
+def no_comma(value: str) -> bool:
+    return "," not in value
+
+
+@checker("detectable_content:number_placeholders", num_placeholders=non_negative_int)
+def number_placeholders(value: str, *, num_placeholders: int) -> bool:
+    return len(re.findall(r"\[.*?\]", value)) >= num_placeholders
+
+
+def _prepare_postscript(kw: dict[str, Any]) -> dict[str, Any]:
+    marker = kw["postscript_marker"]
+    if marker == "P.P.S":
+        pattern = r"\s*p\.\s?p\.\s?s.*$"
+    elif marker == "P.S.":
+        pattern = r"\s*p\.\s?s\..*$"
+    else:
+        try:
+            return {"postscript_marker": re.compile(r"\s*" + marker.lower() + r".*$", re.MULTILINE)}
+        except re.error:
+            pattern = r"\s*" + re.escape(marker.lower()) + r".*$"
+    return {"postscript_marker": re.compile(pattern, re.MULTILINE)}
+
+
+@checker("detectable_content:postscript", postscript_marker=stripped, prepare=_prepare_postscript)
+def postscript(value: str, *, postscript_marker: re.Pattern[str]) -> bool:
+    """The marker appears anywhere in a line of the lower-cased response (IFEval's `findall` is unanchored)."""
+    return bool(postscript_marker.search(value.lower()))
+
+
+@checker("startend:end_checker", end_phrase=stripped)
+def end_checker(value: str, *, end_phrase: str) -> bool:
+    return value.strip().strip('"').lower().endswith(end_phrase.lower())
+
+
+@checker("startend:quotation")
+def quotation(value: str) -> bool:
+    value = value.strip()
+    return len(value) > 1 and value[0] == '"' and value[-1] == '"'
+
+
+@checker("combination:two_responses")
+def two_responses(value: str) -> bool:
+    """Exactly two non-empty responses separated by "******" (empty parts only at either end)."""
+    parts = value.split("******")
+    valid = []
+    for i, part in enumerate(parts):
+        if part.strip():
+            valid.append(part)
+        elif 0 < i < len(parts) - 1:
+            return False
+    return len(valid) == 2 and valid[0].strip() != valid[1].strip()
+
+
+@checker("combination:repeat_prompt", prompt_to_repeat=text)
+def repeat_prompt(value: str, *, prompt_to_repeat: str) -> bool:
+    return value.strip().lower().startswith(prompt_to_repeat.strip().lower())
