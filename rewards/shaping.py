@@ -10,23 +10,11 @@ import difflib
 import math
 from typing import Any, Sequence
 
-from rewards.base import THINK_CLOSE, THINK_OPEN, Completion, Reward, answer_part, completion_text
+from rewards.base import Completion, Reward, answer_part, completion_text
 from rewards.registry import register
+from rewards.rules import think_tags_ok
 
 KNOWN_TASKS = ("math", "code", "general")
-
-
-def think_tags_ok(text: str) -> bool:
-    """Well-formed reasoning: at most one `<think>` (before the close), exactly one `</think>`, a non-empty answer.
-
-    The chat template opens the assistant turn with `<think>\\n`, so a completion normally holds only `</think>`.
-    """
-    if text.count(THINK_OPEN) > 1 or text.count(THINK_CLOSE) != 1:
-        return False
-    close = text.index(THINK_CLOSE)
-    if THINK_OPEN in text and text.index(THINK_OPEN) > close:
-        return False
-    return bool(text[close + len(THINK_CLOSE):].strip())
 
 
 def _check_tasks(tasks: Any) -> tuple[str, ...]:
@@ -73,7 +61,8 @@ class ShapingReward(Reward):
 
 @register("think_format")
 class ThinkFormat(ShapingReward):
-    """1.0 when `think_tags_ok` holds for the completion, else 0.0."""
+    """1.0 for well-formed thinking (`rewards.rules.think_tags_ok`: exactly one `</think>`, at most one `<think>`
+    and only at the start, a non-blank answer after `</think>`), else 0.0."""
 
     def score(self, text: str, ids: Sequence[int] | None) -> float:
         return 1.0 if think_tags_ok(text) else 0.0

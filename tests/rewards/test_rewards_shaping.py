@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from rewards.shaping import OverlongPenalty, RepetitionPenalty, ThinkFormat, think_tags_ok
+from rewards.shaping import OverlongPenalty, RepetitionPenalty, ThinkFormat
 
 
 @pytest.mark.parametrize("text,ok", [
@@ -16,11 +16,11 @@ from rewards.shaping import OverlongPenalty, RepetitionPenalty, ThinkFormat, thi
     ("reasoning</think>   \n", False),  # empty answer
     ("a</think>b</think>c", False),  # two closes
     ("<think>a<think>b</think>c", False),  # two opens
-    ("a</think>b<think>c", False),  # open after close
+    ("preamble<think>a</think>b", False),  # open not at the start
     ("", False),
 ])
-def test_think_tags_ok(text, ok):
-    assert think_tags_ok(text) is ok
+def test_think_format_scores(text, ok):
+    assert ThinkFormat()(completions=[text]) == [1.0 if ok else 0.0]
 
 
 def test_think_format_routes_tasks_and_reads_conversational_completions():
