@@ -26,7 +26,9 @@ def parse_constraints(value: Any) -> list[dict[str, Any]] | None:
     if value is None:
         return None
     if not isinstance(value, list):
-        raise ConstraintError(f"constraints: expected a JSON list of {{'id', 'kwargs'}} objects, got {type(value).__name__}")
+        raise ConstraintError(
+            f"constraints: expected a JSON list of {{'id', 'kwargs'}} objects, got {type(value).__name__}"
+        )
     return value or None
 
 

@@ -13,7 +13,9 @@ import re
 from typing import Any
 
 from rewards.rules.language import detect, language_code, same_language
-from rewards.rules.registry import checker, compare, non_negative_int, relation, stripped, text, text_list
+from rewards.rules.registry import (
+    checker, compare, non_negative_int, nonempty_str, relation, stripped, text_list,
+)
 from rewards.rules.text import word_tokens
 
 
@@ -37,7 +39,13 @@ def _prepare_frequency(kw: dict[str, Any]) -> dict[str, Any]:
     return {**kw, "keyword": _regex(kw["keyword"].strip())}
 
 
-@checker("keywords:frequency", keyword=text, frequency=non_negative_int, relation=relation, prepare=_prepare_frequency)
+@checker(
+    "keywords:frequency",
+    keyword=nonempty_str,
+    frequency=non_negative_int,
+    relation=relation,
+    prepare=_prepare_frequency,
+)
 def keywords_frequency(value: str, *, keyword: re.Pattern[str], frequency: int, relation: str) -> bool:
     return compare(len(keyword.findall(value)), relation, frequency)
 
@@ -152,6 +160,6 @@ def two_responses(value: str) -> bool:
     return len(valid) == 2 and valid[0].strip() != valid[1].strip()
 
 
-@checker("combination:repeat_prompt", prompt_to_repeat=text)
+@checker("combination:repeat_prompt", prompt_to_repeat=nonempty_str)
 def repeat_prompt(value: str, *, prompt_to_repeat: str) -> bool:
     return value.strip().lower().startswith(prompt_to_repeat.strip().lower())

@@ -13,7 +13,9 @@ import json
 import re
 from typing import Any
 
-from rewards.rules.registry import checker, compare, non_negative_int, positive_int, relation, stripped, text
+from rewards.rules.registry import (
+    checker, compare, non_negative_int, nonempty_str, positive_int, relation, stripped,
+)
 from rewards.rules.text import count_sentences, count_words
 
 
@@ -43,7 +45,8 @@ def number_paragraphs(value: str, *, num_paragraphs: int) -> bool:
 
 def _prepare_nth(kw: dict[str, Any]) -> dict[str, Any]:
     if kw["nth_paragraph"] > kw["num_paragraphs"]:
-        raise ValueError(f"kwarg 'nth_paragraph' ({kw['nth_paragraph']}) exceeds 'num_paragraphs' ({kw['num_paragraphs']})")
+        nth, num = kw["nth_paragraph"], kw["num_paragraphs"]
+        raise ValueError(f"kwarg 'nth_paragraph' ({nth}) exceeds 'num_paragraphs' ({num})")
     return {**kw, "first_word": kw["first_word"].lower()}
 
 
@@ -51,7 +54,7 @@ def _prepare_nth(kw: dict[str, Any]) -> dict[str, Any]:
     "length_constraints:nth_paragraph_first_word",
     num_paragraphs=non_negative_int,
     nth_paragraph=positive_int,
-    first_word=text,
+    first_word=nonempty_str,
     prepare=_prepare_nth,
 )
 def nth_paragraph_first_word(value: str, *, num_paragraphs: int, nth_paragraph: int, first_word: str) -> bool:

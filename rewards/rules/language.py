@@ -1,4 +1,5 @@
-"""Language identification with langdetect (ships its profiles; no download), seeded for determinism."""
+"""Language identification with langdetect (ships its profiles; no download), seeded for determinism, and the
+`language:consistency` check."""
 
 from __future__ import annotations
 

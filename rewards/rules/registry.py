@@ -126,7 +126,7 @@ def positive_int(value: Any) -> int:
     return value
 
 
-def text(value: Any) -> str:
+def nonempty_str(value: Any) -> str:
     """A non-empty string (kept as given)."""
     if not isinstance(value, str):
         raise TypeError(f"expected a string, got {type(value).__name__}")
@@ -137,7 +137,7 @@ def text(value: Any) -> str:
 
 def stripped(value: Any) -> str:
     """A non-empty string, stripped (as IFEval strips starter/marker/phrase kwargs)."""
-    return text(value).strip()
+    return nonempty_str(value).strip()
 
 
 def text_list(value: Any) -> list[str]:
@@ -146,7 +146,7 @@ def text_list(value: Any) -> list[str]:
         raise TypeError(f"expected a list of strings, got {type(value).__name__}")
     if not value:
         raise ValueError("expected a non-empty list of strings")
-    return [text(v) for v in value]
+    return [nonempty_str(v) for v in value]
 
 
 def relation(value: Any) -> str:

@@ -124,8 +124,10 @@ def _dict_ok(value: dict[str, Any], allowed: list[Any]) -> bool:
     for option in allowed:
         if option == "" or not isinstance(option, dict):
             continue
-        if all(k in option and (_std(v) if isinstance(v, str) else v) in _std_all(option[k]) for k, v in value.items()) \
-                and all(k in value or "" in v for k, v in option.items()):
+        values_ok = all(
+            k in option and (_std(v) if isinstance(v, str) else v) in _std_all(option[k]) for k, v in value.items()
+        )
+        if values_ok and all(k in value or "" in v for k, v in option.items()):
             return True
     return False
 

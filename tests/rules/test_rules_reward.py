@@ -23,7 +23,8 @@ CONSISTENT = {"id": "language:consistency", "kwargs": {}}
 
 
 def call(reward: RuleChecks, completions: list, constraints: list, task: list, prompts: list | None = None) -> list:
-    prompts = prompts or [[{"role": "user", "content": "Say something nice about the weather today."}]] * len(completions)
+    default = [{"role": "user", "content": "Say something nice about the weather today."}]
+    prompts = prompts or [default] * len(completions)
     return reward(prompts=prompts, completions=completions, constraints=constraints, task=task,
                   completion_ids=[[0]] * len(completions), log_metric=lambda *a, **k: None)
 
