@@ -1,0 +1,118 @@
+"""Execute one validated request on a warm runner: load (compile once), run tests one by one, judge here."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections import OrderedDict
+
+from sandbox.metrics import Metrics
+from sandbox.pool import RunnerFailed, RunnerPool
+from sandbox.protocol import RunRequest
+from sandbox.verdict import judge, skipped
+
+log = logging.getLogger("sandbox.executor")
+COMPILE_TIME_S = 30.0
+COMPILE_MEMORY_MB = 2048
+WATCHDOG_GRACE_S = 10.0  # the runner enforces limits itself; this only catches a wedged runner
+
+
+class Executor:
+    """Runs requests on the pool, with an LRU result cache and de-duplication of identical in-flight requests."""
+
+    def __init__(self, pool: RunnerPool, metrics: Metrics, cache_size: int = 4096):
+        self.pool, self.metrics, self.cache_size = pool, metrics, cache_size
+        self._cache: OrderedDict[str, dict] = OrderedDict()
+        self._inflight: dict[str, asyncio.Future] = {}
+
+    async def run(self, req: RunRequest) -> dict:
+        if req.key in self._cache:
+            self._cache.move_to_end(req.key)
+            self.metrics.cache_hits += 1
+            return self._cache[req.key]
+        if req.key in self._inflight:
+            self.metrics.cache_hits += 1
+            return await asyncio.shield(self._inflight[req.key])
+        fut = asyncio.get_running_loop().create_future()
+        self._inflight[req.key] = fut
+        start = time.monotonic()
+        try:
+            result = await self._execute(req)
+            self.metrics.observe_request(time.monotonic() - start, result["status"])
+        except BaseException as e:
+            fut.set_exception(e)
+            fut.exception()  # mark retrieved: waiters (if any) re-raise it themselves
+            raise
+        finally:
+            self._inflight.pop(req.key, None)
+        fut.set_result(result)
+        if result["status"] != "internal_error" and self.cache_size:
+            self._cache[req.key] = result
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return result
+
+    async def _execute(self, req: RunRequest) -> dict:
+        runner = await self.pool.acquire()
+        try:
+            return await self._on_runner(runner, req)
+        except RunnerFailed as e:
+            log.error("internal error: %s", e)
+            return {"status": "internal_error", "error": str(e), "passed": 0, "total": len(req.tests),
+                    "tests": [], "compile_output": ""}
+        finally:
+            await self.pool.release(runner)
+
+    async def _on_runner(self, runner, req: RunRequest) -> dict:
+        lim = req.limits
+        deadline = time.monotonic() + lim.total_time_s
+        load = {"op": "load", "lang": req.language, "mode": req.mode, "entry_point": req.entry_point,
+                "compile_time_s": min(COMPILE_TIME_S, lim.total_time_s), "compile_memory_mb": COMPILE_MEMORY_MB}
+        try:
+            reply, _ = await runner.call(load, req.code.encode("utf-8", "surrogatepass"),
+                                         COMPILE_TIME_S + WATCHDOG_GRACE_S)
+        except RunnerFailed:
+            if req.language == "python":  # only the parser ran in the runner: the program crashed it
+                return self._response("compile_error", [skipped() for _ in req.tests], "the parser crashed")
+            raise
+        if not reply.get("ok"):
+            return self._response("compile_error", [skipped() for _ in req.tests], reply.get("output", ""))
+        results: list[dict] = []
+        stop = False
+        try:
+            for test in req.tests:
+                remaining = deadline - time.monotonic()
+                if stop or remaining <= 0:
+                    results.append(skipped())
+                    continue
+                entry = await self._run_test(runner, req, test, min(lim.time_s, remaining))
+                results.append(entry)
+                self.metrics.observe_test(entry["status"], entry["time_s"])
+                stop = req.stop_on_first_failure and entry["status"] != "passed"
+        finally:
+            if runner.alive:
+                await runner.call({"op": "unload"}, b"", WATCHDOG_GRACE_S)
+        return self._response("ok", results, "")
+
+    async def _run_test(self, runner, req: RunRequest, test: dict, time_s: float) -> dict:
+        lim = req.limits
+        header = {"op": "test", "time_s": time_s, "memory_mb": lim.memory_mb, "output_bytes": lim.output_bytes}
+        nonce = None
+        if req.mode == "call":
+            header["payload"] = {"args": test["args"], "kwargs": test["kwargs"]}
+        elif req.mode == "assert":
+            nonce = secrets.token_hex(16)
+            header["payload"], header["nonce"] = {"input": test["input"]}, nonce
+        stdin = test["input"].encode("utf-8", "surrogatepass") if req.mode == "stdio" else b""
+        report, body = await runner.call(header, stdin, time_s + WATCHDOG_GRACE_S)
+        n_out, n_err, n_res = report["lens"]
+        return judge(report, body[:n_out], body[n_out:n_out + n_err], body[n_out + n_err:n_out + n_err + n_res],
+                     language=req.language, mode=req.mode, test=test, compare=req.compare,
+                     time_limit_s=time_s, nonce=nonce)
+
+    @staticmethod
+    def _response(status: str, tests: list[dict], compile_output: str) -> dict:
+        passed = sum(t["status"] == "passed" for t in tests)
+        return {"status": status, "passed": passed, "total": len(tests), "tests": tests,
+                "compile_output": compile_output}

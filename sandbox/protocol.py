@@ -1,0 +1,158 @@
+"""Validation of /run requests (design.md section 4). Every problem becomes an `InvalidRequest` with a clear message."""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+LANGUAGES = ("python", "cpp")
+MODES = ("stdio", "call", "assert")
+COMPARE_MODES = ("lines", "exact", "tokens")
+DEFAULT_LIMITS = {"time_s": 2.0, "memory_mb": 512, "output_bytes": 65536, "total_time_s": 30.0}
+MAX_LIMITS = {"time_s": 60.0, "memory_mb": 8192, "output_bytes": 16 << 20, "total_time_s": 600.0}
+MIN_MEMORY_MB = 32  # the interpreter itself needs this much address space
+
+
+class InvalidRequest(ValueError):
+    """The request does not follow the contract; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    time_s: float
+    memory_mb: int
+    output_bytes: int
+    total_time_s: float
+
+
+@dataclass(frozen=True)
+class Compare:
+    """stdio comparison: ``lines`` (default: trailing whitespace per line and trailing blank lines ignored),
+    ``exact`` (byte-for-byte), ``tokens`` (whitespace-separated tokens; numbers within ``float_tol``)."""
+
+    mode: str = "lines"
+    float_tol: float = 0.0
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    language: str
+    code: str
+    mode: str
+    entry_point: str
+    tests: tuple
+    limits: Limits
+    stop_on_first_failure: bool
+    compare: Compare
+    key: str  # cache key: hash of every field that can change the result
+
+
+def _fail(msg: str) -> None:
+    raise InvalidRequest(msg)
+
+
+def _number(where: str, value: Any, lo: float, hi: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        _fail(f"{where} must be a number, got {value!r}")
+    if not lo <= value <= hi:
+        _fail(f"{where} must be in [{lo:g}, {hi:g}], got {value!r}")
+    return value
+
+
+def _limits(raw: Any) -> Limits:
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        _fail(f"limits must be an object, got {type(raw).__name__}")
+    unknown = set(raw) - set(DEFAULT_LIMITS)
+    if unknown:
+        _fail(f"unknown limits {sorted(unknown)}; allowed: {sorted(DEFAULT_LIMITS)}")
+    merged = {**DEFAULT_LIMITS, **raw}
+    return Limits(
+        time_s=float(_number("limits.time_s", merged["time_s"], 0.01, MAX_LIMITS["time_s"])),
+        memory_mb=int(_number("limits.memory_mb", merged["memory_mb"], MIN_MEMORY_MB, MAX_LIMITS["memory_mb"])),
+        output_bytes=int(_number("limits.output_bytes", merged["output_bytes"], 1, MAX_LIMITS["output_bytes"])),
+        total_time_s=float(_number("limits.total_time_s", merged["total_time_s"], 0.01, MAX_LIMITS["total_time_s"])),
+    )
+
+
+def _compare(raw: Any) -> Compare:
+    if raw is None:
+        return Compare()
+    if not isinstance(raw, dict) or set(raw) - {"mode", "float_tol"}:
+        _fail("compare must be an object with optional keys 'mode' and 'float_tol'")
+    mode = raw.get("mode", "lines")
+    if mode not in COMPARE_MODES:
+        _fail(f"compare.mode must be one of {list(COMPARE_MODES)}, got {mode!r}")
+    tol = float(_number("compare.float_tol", raw.get("float_tol", 0.0), 0.0, 1.0))
+    if tol and mode != "tokens":
+        _fail("compare.float_tol requires compare.mode 'tokens'")
+    return Compare(mode, tol)
+
+
+def _test(mode: str, i: int, t: Any) -> dict:
+    where = f"tests[{i}]"
+    if not isinstance(t, dict):
+        _fail(f"{where} must be an object, got {type(t).__name__}")
+    required = {"stdio": ("input", "output"), "call": ("expected",), "assert": ("input",)}[mode]
+    missing = [k for k in required if k not in t]
+    if missing:
+        _fail(f"{where} is missing {missing} (mode {mode!r} tests need {list(required)})")
+    if mode == "stdio":
+        for k in ("input", "output"):
+            if not isinstance(t[k], str):
+                _fail(f"{where}.{k} must be a string")
+        return {"input": t["input"], "output": t["output"]}
+    if mode == "assert":
+        if not isinstance(t["input"], str):
+            _fail(f"{where}.input must be a string of Python assertion code")
+        return {"input": t["input"]}
+    args, kwargs = t.get("args", []), t.get("kwargs", {})
+    if not isinstance(args, list):
+        _fail(f"{where}.args must be a list")
+    if not isinstance(kwargs, dict):
+        _fail(f"{where}.kwargs must be an object")
+    return {"args": args, "kwargs": kwargs, "expected": t["expected"]}
+
+
+def parse_run_request(raw: Any, max_tests: int) -> RunRequest:
+    """Validate one /run request body (already JSON-decoded) and fill in defaults."""
+    if not isinstance(raw, dict):
+        _fail(f"request must be a JSON object, got {type(raw).__name__}")
+    known = {"language", "code", "mode", "entry_point", "tests", "limits", "stop_on_first_failure", "compare"}
+    unknown = set(raw) - known
+    if unknown:
+        _fail(f"unknown fields {sorted(unknown)}")
+    for k in ("language", "code", "mode", "tests"):
+        if k not in raw:
+            _fail(f"missing field {k!r}")
+    language, mode, code = raw["language"], raw["mode"], raw["code"]
+    if language not in LANGUAGES:
+        _fail(f"language must be one of {list(LANGUAGES)}, got {language!r}")
+    if mode not in MODES:
+        _fail(f"mode must be one of {list(MODES)}, got {mode!r}")
+    if language != "python" and mode != "stdio":
+        _fail(f"mode {mode!r} is only supported for python (use stdio for {language})")
+    if not isinstance(code, str):
+        _fail("code must be a string")
+    if "\x00" in code:
+        _fail("code contains a NUL byte")
+    entry = raw.get("entry_point") or ""
+    if mode == "call" and not (isinstance(entry, str) and entry.isidentifier()):
+        _fail(f"mode 'call' needs entry_point, a Python identifier; got {entry!r}")
+    tests = raw["tests"]
+    if not isinstance(tests, list) or not tests:
+        _fail("tests must be a non-empty list")
+    if len(tests) > max_tests:
+        _fail(f"too many tests: {len(tests)} > {max_tests}")
+    parsed = tuple(_test(mode, i, t) for i, t in enumerate(tests))
+    sofs = raw.get("stop_on_first_failure", False)
+    if not isinstance(sofs, bool):
+        _fail("stop_on_first_failure must be a boolean")
+    limits, compare = _limits(raw.get("limits")), _compare(raw.get("compare"))
+    canon = json.dumps([language, code, mode, entry, parsed, limits.__dict__, sofs, compare.__dict__],
+                       sort_keys=True, ensure_ascii=False, allow_nan=True)
+    key = hashlib.sha256(canon.encode("utf-8", "surrogatepass")).hexdigest()
+    return RunRequest(language, code, mode, entry if mode == "call" else "", parsed, limits, sofs, compare, key)
