@@ -74,7 +74,7 @@ def apply_override(config: dict, text: str) -> None:
                 return
             node = node[i]
         else:
-            raise OverrideError(f"--set {text!r}: {done} is a {type(node).__name__} ({node!r}), "
+            raise OverrideError(f"--set {text!r}: {done} is {node!r}, not a mapping or a list; "
                                 f"it has no key {part!r}")
         done = f"{done}.{part}" if done else part
 

@@ -27,6 +27,8 @@ def shares(sizes: Sequence[int], weights: Sequence[float]) -> list[int]:
     left = total - sum(counts)
     for i in sorted(range(len(exact)), key=lambda i: exact[i] - math.floor(exact[i]), reverse=True)[:max(left, 0)]:
         counts[i] += 1
+    while sum(counts) > total:  # the at-least-one floor overshot: take from the largest share
+        counts[counts.index(max(counts))] -= 1
     return counts
 
 
