@@ -111,28 +111,40 @@ def no_comma(value: str) -> bool:
     return "," not in value
 
 
+def count_placeholders(value: str) -> int:
+    r"""Matches of IFEval's `\[.*?\]` (a `[` and the next `]` on the same line), counted in linear time."""
+    count = 0
+    for line in value.split("\n"):
+        pos = line.find("[")
+        while pos >= 0:
+            close = line.find("]", pos + 1)
+            if close < 0:
+                break
+            count += 1
+            pos = line.find("[", close + 1)
+    return count
+
+
 @checker("detectable_content:number_placeholders", num_placeholders=non_negative_int)
 def number_placeholders(value: str, *, num_placeholders: int) -> bool:
-    return len(re.findall(r"\[.*?\]", value)) >= num_placeholders
+    return count_placeholders(value) >= num_placeholders
 
 
 def _prepare_postscript(kw: dict[str, Any]) -> dict[str, Any]:
+    # IFEval searches `\s*<marker>.*$` (MULTILINE). Its `\s*` may match nothing and `.*$` always matches, so it
+    # finds a match exactly where `<marker>` alone does; searching for the marker alone avoids the quadratic
+    # backtracking of the leading `\s*` on long runs of whitespace.
     marker = kw["postscript_marker"]
     if marker == "P.P.S":
-        pattern = r"\s*p\.\s?p\.\s?s.*$"
-    elif marker == "P.S.":
-        pattern = r"\s*p\.\s?s\..*$"
-    else:
-        try:
-            return {"postscript_marker": re.compile(r"\s*" + marker.lower() + r".*$", re.MULTILINE)}
-        except re.error:
-            pattern = r"\s*" + re.escape(marker.lower()) + r".*$"
-    return {"postscript_marker": re.compile(pattern, re.MULTILINE)}
+        return {"postscript_marker": re.compile(r"p\.\s?p\.\s?s")}
+    if marker == "P.S.":
+        return {"postscript_marker": re.compile(r"p\.\s?s\.")}
+    return {"postscript_marker": _regex(marker.lower(), re.MULTILINE)}
 
 
 @checker("detectable_content:postscript", postscript_marker=stripped, prepare=_prepare_postscript)
 def postscript(value: str, *, postscript_marker: re.Pattern[str]) -> bool:
-    """The marker appears anywhere in a line of the lower-cased response (IFEval's `findall` is unanchored)."""
+    """The marker appears anywhere in the lower-cased response (IFEval's `findall` is unanchored)."""
     return bool(postscript_marker.search(value.lower()))
 
 

@@ -36,7 +36,7 @@ _INITIAL = re.compile(r"[^\W\d]\.$")
 _ELLIPSIS = re.compile(r"\.\.+$")
 _REALIGN = re.compile(r"""["')\]}]+?(?:\s+|(?=--)|$)""")
 _SENT_END = {".", "?", "!"}
-_WS_OR_END = re.compile(r"\s|$")
+_LAST_END_IN_RUN = re.compile(r"\S+")
 
 ABBREVIATIONS = frozenset(
     """mr mrs ms dr prof sr jr st mt ft rev gen col lt sgt capt cmdr adm gov sen rep pres supt messrs mme
@@ -129,21 +129,21 @@ def _annotate(text: str) -> list[_Token]:
     return toks
 
 
-def _superseded(text: str, end: int) -> bool:
-    """Punkt merges adjacent candidate ends ("?!", "!!!"): only the last one before whitespace can break."""
-    ws = _WS_OR_END.search(text, end).start()
-    return any(c in _SENT_END for c in text[end:ws])
-
-
 def split_sentences(text: str) -> list[str]:
     """Sentences as Punkt (English) splits them, approximated as described in the module docstring."""
     toks = _annotate(text)
     bounds: list[tuple[int, int]] = []
     start = 0
+    runs = iter(_LAST_END_IN_RUN.finditer(text))
+    run_end, last_end = -1, -1
     for t in toks[:-1]:
-        # Punkt only breaks where the end punctuation is followed by whitespace or a non-word character.
+        while run_end < t.end:  # the whitespace-free run holding this token, and its last end mark
+            run = next(runs)
+            run_end, last_end = run.end(), run.start() + max(map(run.group().rfind, _SENT_END))
+        # Punkt only breaks where the end punctuation is followed by whitespace or a non-word character, and
+        # merges adjacent candidates ("?!", "!!!"): only the last end mark before whitespace can break.
         follow = text[t.end] if t.end < len(text) else ""
-        if t.sentbreak and (follow.isspace() or follow in _NON_WORD_CHAR) and not _superseded(text, t.end):
+        if t.sentbreak and (follow.isspace() or follow in _NON_WORD_CHAR) and last_end < t.end:
             bounds.append((start, t.end))
             start = t.end if not follow.isspace() else t.next_start
     bounds.append((start, len(text.rstrip())))

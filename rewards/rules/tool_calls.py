@@ -28,7 +28,7 @@ _TYPES: dict[str, type] = {
     "string": str, "any": str, "integer": int, "float": float, "number": float, "boolean": bool,
     "array": list, "tuple": list, "dict": dict, "object": dict,
 }
-_TOOL_CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL)
+_OPEN, _CLOSE = "<tool_call>", "</tool_call>"
 _STANDARDIZE = re.compile(r"[ ,./\-_*^]")
 
 
@@ -77,8 +77,14 @@ def _prepare(kw: dict[str, Any]) -> dict[str, Any]:
 
 def parse_tool_calls(answer: str) -> list[tuple[str, dict[str, Any]]] | None:
     """The `(name, arguments)` of each `<tool_call>` block, or None when a block is unclosed or malformed."""
-    blocks = _TOOL_CALL.findall(answer)
-    if answer.count("<tool_call>") != len(blocks):
+    blocks, pos = [], 0
+    while (start := answer.find(_OPEN, pos)) >= 0:
+        end = answer.find(_CLOSE, start)
+        if end < 0:
+            return None
+        blocks.append(answer[start + len(_OPEN) : end])
+        pos = end + len(_CLOSE)
+    if answer.count(_OPEN) != len(blocks):  # a block opened inside another
         return None
     calls = []
     for block in blocks:
