@@ -29,8 +29,8 @@ REPORT_TO = ("tensorboard", "wandb", "trackio", "mlflow", "comet_ml", "clearml",
 RESERVED_GRPO_KEYS = {
     "output_dir": "it is <output_dir>/<stage name>",
     "reward_weights": "weights come from the stage's reward config",
-    "seed": "use the top-level 'seed'",
-    "report_to": "use the top-level 'report_to'",
+    "model_init_kwargs": "use model_options",
+    "run_name": "each stage's run is named after the stage",
 }
 
 
@@ -331,7 +331,9 @@ def parse_grpo(stage_grpo: Any, defaults: dict, where: str, eval_fraction: float
     if gen_batch % n:
         raise ConfigError(f"{at('num_generations')}: the generation batch ({how} = {gen_batch}) is not divisible "
                           f"by num_generations {n}")
-    if get("eval_strategy") not in (None, "no"):
+    # The trainer evaluates on the held-out split when there is one and eval_strategy is not given.
+    evaluates = get("eval_strategy") not in (None, "no") if "eval_strategy" in merged else eval_fraction > 0
+    if evaluates:
         if eval_fraction <= 0:
             raise ConfigError(f"{at('eval_strategy')}: evaluation needs a held-out split; set {where}.eval_fraction "
                               "> 0")

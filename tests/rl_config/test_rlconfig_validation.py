@@ -156,6 +156,15 @@ def test_grpo_values_and_reserved_keys(tmp_path):
     assert "stages[0].eval_fraction > 0" in error(tmp_path, data)
 
 
+def test_eval_batch_divisibility_when_a_held_out_split_exists(tmp_path, monkeypatch):
+    monkeypatch.delenv("WORLD_SIZE", raising=False)
+    data = base_config()
+    data["stages"][1]["grpo"] = {"per_device_eval_batch_size": 6}  # stage 1 has eval_fraction 0.1
+    assert error(tmp_path, data).startswith("stages[1].grpo.per_device_eval_batch_size: the eval batch (6")
+    data["stages"][1]["grpo"]["eval_strategy"] = "no"  # evaluation off: nothing to check
+    load_pipeline_config(write(tmp_path, data))
+
+
 @pytest.mark.parametrize("mutate, expected", [
     (lambda d: d["stages"][0]["datasets"][0].update(source="rl/samples/nope.jsonl"),
      "stages[0].datasets[0].source: local dataset 'rl/samples/nope.jsonl' not found"),
