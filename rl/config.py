@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import os
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ import yaml
 
 from rewards.config import RewardConfigError, RewardSpec, load_reward_config
 from rewards.registry import get as get_reward
+from rl.config_checks import ConfigError, check_keys, choice, integer, mapping, number, string
 from rl.data.adapters import ADAPTERS
 from rl.data.schema import ROW_COLUMNS, TASKS
 from rl.data.sources import looks_local, peek_rows, resolve_local
@@ -32,10 +32,6 @@ RESERVED_GRPO_KEYS = {
     "model_init_kwargs": "use model_options",
     "run_name": "each stage's run is named after the stage",
 }
-
-
-class ConfigError(ValueError):
-    """The pipeline config is invalid; the message names the key path."""
 
 
 @dataclass
@@ -105,60 +101,8 @@ STAGE_KEYS = tuple(k for k in _fields(StageConfig) if k != "reward_source")
 SOURCE_KEYS = tuple(k for k in _fields(DatasetSource) if k != "local_path")
 
 
-def check_keys(data: dict, allowed: Sequence[str], where: str) -> None:
-    """Raise on the first key of `data` not in `allowed`, suggesting close matches."""
-    for key in data:
-        if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else f" (allowed: {', '.join(allowed)})"
-            raise ConfigError(f"{where}.{key}: unknown key{hint}".lstrip("."))
-
-
-def _mapping(value: Any, where: str, none_ok: bool = True) -> dict:
-    if value is None and none_ok:
-        return {}
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: expected a mapping, got {type(value).__name__} ({value!r})")
-    return value
-
-
-def _int(value: Any, where: str, minimum: int = 0, none_ok: bool = False) -> int | None:
-    if value is None and none_ok:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{where}: expected an integer >= {minimum}, got {value!r}")
-    return value
-
-
-def _number(value: Any, where: str, lo: float, hi: float, hi_open: bool = False) -> float:
-    if isinstance(value, str):
-        hint = " (YAML reads 1e-6 as a string; write 1.0e-6)" if "e" in value.lower() else ""
-        raise ConfigError(f"{where}: expected a number, got the string {value!r}{hint}")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ConfigError(f"{where}: expected a number, got {value!r}")
-    if value < lo or value > hi or (hi_open and value == hi):
-        raise ConfigError(f"{where}: {value} is outside [{lo}, {hi}{')' if hi_open else ']'}")
-    return float(value)
-
-
-def _str(value: Any, where: str, none_ok: bool = False) -> str | None:
-    if value is None and none_ok:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: expected a non-empty string, got {value!r}")
-    return value
-
-
-def _choice(value: Any, allowed: Sequence[str], where: str) -> str:
-    if value not in allowed:
-        close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(allowed)}{hint}")
-    return value
-
-
 def parse_model_options(data: Any) -> ModelOptions:
-    data = _mapping(data, "model_options")
+    data = mapping(data, "model_options")
     check_keys(data, _fields(ModelOptions), "model_options")
     lora_data = data.get("lora")
     lora = None
@@ -166,9 +110,9 @@ def parse_model_options(data: Any) -> ModelOptions:
         lora_data = {} if lora_data is True else lora_data
         check_keys(lora_data, _fields(LoraOptions), "model_options.lora")
         lora = LoraOptions(**lora_data)
-        _int(lora.r, "model_options.lora.r", 1)
-        _number(lora.alpha, "model_options.lora.alpha", 1e-9, math.inf)
-        _number(lora.dropout, "model_options.lora.dropout", 0.0, 1.0, hi_open=True)
+        integer(lora.r, "model_options.lora.r", 1)
+        number(lora.alpha, "model_options.lora.alpha", 1e-9, math.inf)
+        number(lora.dropout, "model_options.lora.dropout", 0.0, 1.0, hi_open=True)
         tm = lora.target_modules
         if not (isinstance(tm, str) and tm) and not (isinstance(tm, list) and tm and all(isinstance(t, str) for t in tm)):
             raise ConfigError(f"model_options.lora.target_modules: expected a string or a list of strings, got {tm!r}")
@@ -176,21 +120,21 @@ def parse_model_options(data: Any) -> ModelOptions:
         raise ConfigError(f"model_options.lora: expected null, true or a mapping, got {lora_data!r}")
     rope = data.get("rope_scaling")
     if rope is not None:
-        rope = _mapping(rope, "model_options.rope_scaling", none_ok=False)
-        _str(rope.get("rope_type"), "model_options.rope_scaling.rope_type")
+        rope = mapping(rope, "model_options.rope_scaling", none_ok=False)
+        string(rope.get("rope_type"), "model_options.rope_scaling.rope_type")
         if "factor" in rope:
-            _number(rope["factor"], "model_options.rope_scaling.factor", 1.0, math.inf)
+            number(rope["factor"], "model_options.rope_scaling.factor", 1.0, math.inf)
     gc = data.get("gradient_checkpointing", False)
     if not isinstance(gc, bool):
         raise ConfigError(f"model_options.gradient_checkpointing: expected true/false, got {gc!r}")
-    return ModelOptions(dtype=_choice(data.get("dtype", "auto"), DTYPES, "model_options.dtype"), lora=lora,
+    return ModelOptions(dtype=choice(data.get("dtype", "auto"), DTYPES, "model_options.dtype"), lora=lora,
                         gradient_checkpointing=gc, rope_scaling=rope,
-                        attn_implementation=_str(data.get("attn_implementation"), "model_options.attn_implementation",
+                        attn_implementation=string(data.get("attn_implementation"), "model_options.attn_implementation",
                                                  none_ok=True))
 
 
 def parse_sandbox(data: Any) -> SandboxOptions:
-    data = _mapping(data, "sandbox")
+    data = mapping(data, "sandbox")
     check_keys(data, _fields(SandboxOptions), "sandbox")
     urls = data.get("urls") or []
     urls = [urls] if isinstance(urls, str) else urls
@@ -199,7 +143,7 @@ def parse_sandbox(data: Any) -> SandboxOptions:
     for i, url in enumerate(urls):
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise ConfigError(f"sandbox.urls[{i}]: expected an http(s) URL, got {url!r}")
-    return SandboxOptions(urls=list(urls), workers=_int(data.get("workers"), "sandbox.workers", 1, none_ok=True))
+    return SandboxOptions(urls=list(urls), workers=integer(data.get("workers"), "sandbox.workers", 1, none_ok=True))
 
 
 def parse_report_to(value: Any) -> list[str]:
@@ -209,22 +153,22 @@ def parse_report_to(value: Any) -> list[str]:
     out = []
     for i, item in enumerate(items):
         if item != "none":
-            out.append(_choice(item, REPORT_TO + ("none",), f"report_to[{i}]"))
+            out.append(choice(item, REPORT_TO + ("none",), f"report_to[{i}]"))
     return out
 
 
 def parse_source(data: Any, where: str, config_dir: Path | None) -> DatasetSource:
-    data = {"source": data} if isinstance(data, str) else _mapping(data, where, none_ok=False)
+    data = {"source": data} if isinstance(data, str) else mapping(data, where, none_ok=False)
     check_keys(data, SOURCE_KEYS, where)
     src = DatasetSource(**data)
-    _str(src.source, f"{where}.source")
-    _choice(src.adapter, list(ADAPTERS), f"{where}.adapter")
-    src.weight = _number(src.weight, f"{where}.weight", 0.0, math.inf)
+    string(src.source, f"{where}.source")
+    choice(src.adapter, list(ADAPTERS), f"{where}.adapter")
+    src.weight = number(src.weight, f"{where}.weight", 0.0, math.inf)
     if src.weight == 0:
         raise ConfigError(f"{where}.weight: must be > 0 (remove the source to leave it out)")
-    _str(src.split, f"{where}.split")
-    _str(src.subset, f"{where}.subset", none_ok=True)
-    _int(src.max_samples, f"{where}.max_samples", 1, none_ok=True)
+    string(src.split, f"{where}.split")
+    string(src.subset, f"{where}.subset", none_ok=True)
+    integer(src.max_samples, f"{where}.max_samples", 1, none_ok=True)
     if looks_local(src.source):
         path = resolve_local(src.source, config_dir)
         if path is None:
@@ -281,7 +225,7 @@ def _check_grpo_value(key: str, value: Any, f: dataclasses.Field, where: str) ->
         return
     if expected in (int, float, bool, str) and not isinstance(value, expected):
         if isinstance(value, str) and expected is float:
-            _number(value, f"{where}.{key}", -math.inf, math.inf)
+            number(value, f"{where}.{key}", -math.inf, math.inf)
         raise ConfigError(f"{where}.{key}: expected {expected.__name__}, got {value!r}")
 
 
@@ -291,7 +235,7 @@ def _field_default(fields: dict, key: str) -> Any:
 
 
 def parse_grpo(stage_grpo: Any, defaults: dict, where: str, eval_fraction: float) -> dict[str, Any]:
-    stage_grpo = _mapping(stage_grpo, f"{where}.grpo")
+    stage_grpo = mapping(stage_grpo, f"{where}.grpo")
     fields = _grpo_fields()
     merged = {**defaults, **stage_grpo}
     for key, value in merged.items():
@@ -308,22 +252,22 @@ def parse_grpo(stage_grpo: Any, defaults: dict, where: str, eval_fraction: float
     def at(key: str) -> str:
         return f"{where}.grpo.{key}" if key in stage_grpo or key not in defaults else f"grpo_defaults.{key}"
 
-    n = _int(get("num_generations"), at("num_generations"), 2)
-    per_device = _int(get("per_device_train_batch_size"), at("per_device_train_batch_size"), 1)
-    accum = _int(get("gradient_accumulation_steps"), at("gradient_accumulation_steps"), 1)
+    n = integer(get("num_generations"), at("num_generations"), 2)
+    per_device = integer(get("per_device_train_batch_size"), at("per_device_train_batch_size"), 1)
+    accum = integer(get("gradient_accumulation_steps"), at("gradient_accumulation_steps"), 1)
     world = int(os.environ.get("WORLD_SIZE", "1"))
     gen_batch, steps = get("generation_batch_size"), get("steps_per_generation")
     if gen_batch is not None and steps is not None:
         raise ConfigError(f"{at('generation_batch_size')}: set generation_batch_size or steps_per_generation, "
                           "not both")
     if gen_batch is not None:
-        _int(gen_batch, at("generation_batch_size"), 1)
+        integer(gen_batch, at("generation_batch_size"), 1)
         if gen_batch % (per_device * world):
             raise ConfigError(f"{at('generation_batch_size')}: {gen_batch} is not divisible by the global batch "
                               f"per_device_train_batch_size {per_device} x world size {world}")
         how = f"generation_batch_size {gen_batch}"
     else:
-        steps = _int(steps, at("steps_per_generation"), 1) if steps is not None else accum
+        steps = integer(steps, at("steps_per_generation"), 1) if steps is not None else accum
         gen_batch = per_device * world * steps
         how = (f"per_device_train_batch_size {per_device} x world size {world} x "
                f"{'steps_per_generation' if get('steps_per_generation') is not None else 'gradient_accumulation_steps'}"
@@ -338,7 +282,7 @@ def parse_grpo(stage_grpo: Any, defaults: dict, where: str, eval_fraction: float
             raise ConfigError(f"{at('eval_strategy')}: evaluation needs a held-out split; set {where}.eval_fraction "
                               "> 0")
         n_eval = get("num_generations_eval") or n
-        eval_batch = _int(get("per_device_eval_batch_size"), at("per_device_eval_batch_size"), 1) * world
+        eval_batch = integer(get("per_device_eval_batch_size"), at("per_device_eval_batch_size"), 1) * world
         if eval_batch % n_eval:
             raise ConfigError(f"{at('per_device_eval_batch_size')}: the eval batch ({eval_batch}, with world size "
                               f"{world}) is not divisible by the eval num_generations {n_eval}")
@@ -347,9 +291,9 @@ def parse_grpo(stage_grpo: Any, defaults: dict, where: str, eval_fraction: float
 
 def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None) -> StageConfig:
     where = f"stages[{i}]"
-    data = _mapping(data, where, none_ok=False)
+    data = mapping(data, where, none_ok=False)
     check_keys(data, STAGE_KEYS, where)
-    name = _str(data.get("name"), f"{where}.name")
+    name = string(data.get("name"), f"{where}.name")
     if "/" in name or "\\" in name or name in (".", ".."):
         raise ConfigError(f"{where}.name: {name!r} is used as a folder name; no slashes")
     raw_sources = data.get("datasets")
@@ -363,20 +307,20 @@ def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None) -> S
         rewards = load_reward_config(ref)
     except RewardConfigError as e:
         raise ConfigError(f"{where}.rewards: {e}") from None
-    eval_fraction = _number(data.get("eval_fraction", 0.0), f"{where}.eval_fraction", 0.0, 1.0, hi_open=True)
+    eval_fraction = number(data.get("eval_fraction", 0.0), f"{where}.eval_fraction", 0.0, 1.0, hi_open=True)
     check_reward_columns(rewards, sources, where)
     return StageConfig(
         name=name, datasets=sources, rewards=rewards,
         reward_source=str(ref) if isinstance(ref, (str, Path)) else "inline",
         grpo=parse_grpo(data.get("grpo"), defaults, where, eval_fraction),
-        system_prompt=_str(data.get("system_prompt"), f"{where}.system_prompt", none_ok=True),
-        max_prompt_tokens=_int(data.get("max_prompt_tokens"), f"{where}.max_prompt_tokens", 1, none_ok=True),
+        system_prompt=string(data.get("system_prompt"), f"{where}.system_prompt", none_ok=True),
+        max_prompt_tokens=integer(data.get("max_prompt_tokens"), f"{where}.max_prompt_tokens", 1, none_ok=True),
         eval_fraction=eval_fraction,
     )
 
 
 def check_model(ref: Any, config_dir: Path | None) -> str:
-    ref = _str(ref, "model")
+    ref = string(ref, "model")
     if looks_local(ref):
         path = resolve_local(ref, config_dir)
         if path is None:
@@ -389,16 +333,16 @@ def check_model(ref: Any, config_dir: Path | None) -> str:
 
 def parse_pipeline_config(data: Any, source_path: str | None = None) -> PipelineConfig:
     """Validate parsed YAML data (see `load_pipeline_config`)."""
-    data = _mapping(data, "config", none_ok=False)
+    data = mapping(data, "config", none_ok=False)
     check_keys(data, TOP_KEYS, "")
     config_dir = Path(source_path).resolve().parent if source_path else None
     for key in ("model", "output_dir", "stages"):
         if key not in data:
             raise ConfigError(f"{key}: missing required key")
     model = check_model(data["model"], config_dir)
-    output_dir = _str(data["output_dir"], "output_dir")
-    seed = _int(data.get("seed", 42), "seed")
-    defaults = _mapping(data.get("grpo_defaults"), "grpo_defaults")
+    output_dir = string(data["output_dir"], "output_dir")
+    seed = integer(data.get("seed", 42), "seed")
+    defaults = mapping(data.get("grpo_defaults"), "grpo_defaults")
     stages_data = data["stages"]
     if not isinstance(stages_data, list) or not stages_data:
         raise ConfigError("stages: expected a non-empty list of stages")
@@ -423,7 +367,7 @@ def load_pipeline_config(path: str | Path, overrides: Sequence[str] = ()) -> Pip
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: invalid YAML: {e}") from None
-    data = _mapping(data, str(path), none_ok=False)
+    data = mapping(data, str(path), none_ok=False)
     try:
         apply_overrides(data, overrides)
     except OverrideError as e:

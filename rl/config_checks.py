@@ -1,0 +1,63 @@
+"""Value checks for the pipeline config: each failure is a `ConfigError` naming the key path."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Any, Sequence
+
+
+class ConfigError(ValueError):
+    """The pipeline config is invalid; the message names the key path."""
+
+
+def check_keys(data: dict, allowed: Sequence[str], where: str) -> None:
+    """Raise on the first key of `data` not in `allowed`, suggesting close matches."""
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (allowed: {', '.join(allowed)})"
+            raise ConfigError(f"{where}.{key}: unknown key{hint}".lstrip("."))
+
+
+def mapping(value: Any, where: str, none_ok: bool = True) -> dict:
+    if value is None and none_ok:
+        return {}
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(value).__name__} ({value!r})")
+    return value
+
+
+def integer(value: Any, where: str, minimum: int = 0, none_ok: bool = False) -> int | None:
+    if value is None and none_ok:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{where}: expected an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def number(value: Any, where: str, lo: float, hi: float, hi_open: bool = False) -> float:
+    if isinstance(value, str):
+        hint = " (YAML reads 1e-6 as a string; write 1.0e-6)" if "e" in value.lower() else ""
+        raise ConfigError(f"{where}: expected a number, got the string {value!r}{hint}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigError(f"{where}: expected a number, got {value!r}")
+    if value < lo or value > hi or (hi_open and value == hi):
+        raise ConfigError(f"{where}: {value} is outside [{lo}, {hi}{')' if hi_open else ']'}")
+    return float(value)
+
+
+def string(value: Any, where: str, none_ok: bool = False) -> str | None:
+    if value is None and none_ok:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def choice(value: Any, allowed: Sequence[str], where: str) -> str:
+    if value not in allowed:
+        close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(allowed)}{hint}")
+    return value
