@@ -2,9 +2,9 @@
 
 `RewardModelScorer` scores (prompt, response) pairs the way reward models such as Skywork-Reward-V2 expect:
 
-- thinking is stripped: only the text after the last `</think>` (whitespace-trimmed) is scored; a response without `</think>` is
-  scored whole (the policy's template opens thinking in the prompt, so only the caller knows whether such a
-  response is an unfinished thought; the `reward_model` reward never sends those);
+- thinking is stripped: only the text after the last `</think>` (whitespace-trimmed) is scored; a response
+  without `</think>` is scored whole (the policy's template opens thinking in the prompt, so only the caller
+  knows whether such a response is an unfinished thought; the `reward_model` reward never sends those);
 - the conversation (prompt messages + one assistant turn holding the answer) is rendered with the reward
   model's *own* chat template and tokenised without extra special tokens (the template already has them);
 - sequences longer than `max_length` lose tokens from the LEFT: the prompt is cut first, and the end of the
@@ -79,16 +79,17 @@ class RewardModelScorer:
         self.dtype, self.device = dtype, device
         self._model: Any = None
         self._tokenizer: Any = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # model loading and forward passes
+        self._tok_lock = threading.Lock()
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state.update(_model=None, _tokenizer=None, _lock=None)
+        state.update(_model=None, _tokenizer=None, _lock=None, _tok_lock=None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._lock, self._tok_lock = threading.Lock(), threading.Lock()
 
     @property
     def loaded(self) -> bool:
@@ -96,6 +97,8 @@ class RewardModelScorer:
 
     def load(self) -> None:
         """Load tokenizer and model (idempotent)."""
+        if self._model is not None:  # no lock once loaded: encoding must not wait for a forward pass
+            return
         with self._lock:
             if self._model is None:
                 self._load()
@@ -123,12 +126,10 @@ class RewardModelScorer:
     def encode(self, prompt: Prompt, response: str) -> list[int]:
         """Token ids scored for one pair: chat-templated prompt + answer, left-truncated to `max_length`."""
         self.load()
-        return self._encode(prompt, response)
-
-    def _encode(self, prompt: Prompt, response: str) -> list[int]:
         tok = self._tokenizer
-        text = tok.apply_chat_template(conversation(prompt, strip_thinking(response)), tokenize=False)
-        ids = tok(text, add_special_tokens=False)["input_ids"]
+        with self._tok_lock:  # fast tokenizers are not safe to call from several threads at once
+            text = tok.apply_chat_template(conversation(prompt, strip_thinking(response)), tokenize=False)
+            ids = tok(text, add_special_tokens=False)["input_ids"]
         if len(ids) <= self.max_length:
             return ids
         keep_bos = tok.bos_token_id is not None and ids[0] == tok.bos_token_id
@@ -138,16 +139,19 @@ class RewardModelScorer:
         """One score (logit 0) per pair, in input order."""
         if len(prompts) != len(responses):
             raise ValueError(f"{len(prompts)} prompts but {len(responses)} responses")
-        if not prompts:
+        return self.score_encoded([self.encode(p, r) for p, r in zip(prompts, responses)])
+
+    def score_encoded(self, encoded: Sequence[list[int]]) -> list[float]:
+        """One score per sequence of token ids from `encode`, in input order (batched, sorted by length)."""
+        if not encoded:
             return []
         import torch
 
         self.load()
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        scores = [0.0] * len(encoded)
+        pad = self._tokenizer.pad_token_id
         with self._lock:
-            encoded = [self._encode(p, r) for p, r in zip(prompts, responses)]
-            order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
-            scores = [0.0] * len(encoded)
-            pad = self._tokenizer.pad_token_id
             device = self._model.device
             for start in range(0, len(order), self.batch_size):
                 chunk = order[start:start + self.batch_size]
@@ -155,7 +159,7 @@ class RewardModelScorer:
                 ids = torch.full((len(chunk), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(chunk), width), dtype=torch.long)
                 for row, i in enumerate(chunk):
-                    ids[row, :len(encoded[i])] = torch.tensor(encoded[i])
+                    ids[row, :len(encoded[i])] = torch.tensor(encoded[i], dtype=torch.long)
                     mask[row, :len(encoded[i])] = 1
                 with torch.inference_mode():
                     logits = self._model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits
