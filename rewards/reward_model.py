@@ -17,9 +17,10 @@ The model and tokenizer load lazily on first use and are dropped when pickled.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from rewards.base import THINK_CLOSE
 
@@ -49,6 +50,28 @@ def resolve_device(device: str) -> str:
     from accelerate import PartialState
 
     return str(PartialState().device)
+
+
+@contextlib.contextmanager
+def _without_zero3_init() -> Iterator[None]:
+    """Load a whole (unpartitioned) model even while a ZeRO-3 trainer is configured.
+
+    Once ZeRO-3 training arguments exist, transformers' `from_pretrained` partitions new models across ranks
+    (`deepspeed.zero.Init`), which only a DeepSpeed engine can run. The reward model is inference-only and not
+    wrapped by DeepSpeed, so each rank loads a full copy on its own device.
+    """
+    from transformers.integrations import deepspeed as hf_ds
+
+    ref = hf_ds._hf_deepspeed_config_weak_ref
+    config = ref() if ref is not None else None
+    if config is None:
+        yield
+        return
+    hf_ds.unset_hf_deepspeed_config()
+    try:
+        yield
+    finally:
+        hf_ds.set_hf_deepspeed_config(config)
 
 
 def validate_scorer_options(max_length: Any, batch_size: Any, dtype: Any, device: Any) -> None:
@@ -114,7 +137,8 @@ class RewardModelScorer:
             tokenizer.pad_token = tokenizer.eos_token
         dtype = self.dtype if self.dtype == "auto" else getattr(torch, self.dtype)
         device = resolve_device(self.device)
-        model = AutoModelForSequenceClassification.from_pretrained(self.model_name, dtype=dtype)
+        with _without_zero3_init():
+            model = AutoModelForSequenceClassification.from_pretrained(self.model_name, dtype=dtype)
         if model.config.num_labels < 1:
             raise ValueError(f"reward model {self.model_name!r} has no output logits")
         if model.config.pad_token_id is None:

@@ -130,3 +130,24 @@ def test_pickling_drops_the_model(scorer):
     assert scorer.loaded and not clone.loaded
     assert len(pickle.dumps(scorer)) < 2000
     assert clone.score(PROMPTS, ANSWERS) == pytest.approx(scorer.score(PROMPTS, ANSWERS), abs=1e-6)
+
+
+def test_loads_a_whole_model_while_a_zero3_trainer_is_configured(tiny_rm):
+    from transformers.integrations import HfDeepSpeedConfig
+    from transformers.integrations.deepspeed import is_deepspeed_zero3_enabled
+
+    ds_config = HfDeepSpeedConfig({"zero_optimization": {"stage": 3}, "train_micro_batch_size_per_gpu": 1})
+    try:
+        assert is_deepspeed_zero3_enabled()
+        s = RewardModelScorer(str(tiny_rm), device="cpu", dtype="float32")
+        s.load()
+        assert is_deepspeed_zero3_enabled()  # the trainer's setting is restored
+        assert not any(hasattr(p, "ds_id") for p in s._model.parameters())
+        assert all(p.numel() > 0 for p in s._model.parameters())
+        assert s.score(PROMPTS[:2], ANSWERS[:2]) == pytest.approx(
+            RewardModelScorer(str(tiny_rm), device="cpu", dtype="float32").score(PROMPTS[:2], ANSWERS[:2]), abs=1e-6)
+    finally:
+        from transformers.integrations.deepspeed import unset_hf_deepspeed_config
+
+        unset_hf_deepspeed_config()
+        del ds_config
