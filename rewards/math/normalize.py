@@ -1,0 +1,156 @@
+"""String-level canonicalisation of final answers, safe to run in the trainer process.
+
+Everything here is plain string work with linear-time regexes (no sympy), so the parent process can use it for
+fast paths without risk of hanging. Conventions (documented in the README):
+
+- wrappers are dropped: `$..$`, `\\(..\\)`, a whole-answer `\\boxed{}`, `\\left`/`\\right`, `\\displaystyle`,
+  `\\text{}`-style commands (their content is kept), trailing `.`;
+- `\\dfrac`/`\\tfrac` become `\\frac`; `^\\circ`/`°` and a trailing unit word after a number are removed;
+- thousands separators are removed: `1,000`, `1{,}000`, `1\\,000` (a comma group counts as a separator only when
+  every group after the first has exactly three digits and the first does not start with 0).
+"""
+
+from __future__ import annotations
+
+import re
+
+_MATH_WRAPPERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
+_TEXT_CMDS = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mbox|textup|emph)\s*\{([^{}]*)\}")
+_LEFT_RIGHT = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?=[\\()\[\]|.{}])\.?")
+_DEGREES = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree|\^\s*\{\s*\\text\{o\}\s*\}")
+_SPACES = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad|~")
+_THIN_THOUSANDS = re.compile(r"(?<=\d)(?:\\,|\\ |\{,\}|\\!|\\;)(?=\d{3}(?!\d))")
+_COMMA_THOUSANDS = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d,])")
+_DOLLAR = re.compile(r"\\\$|^\$(?=\d)")
+_NUMBER_PREFIX = r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:\\%|%)?"
+# a unit is a word of >=2 letters (or a one-letter SI unit) with an optional ^2/^3, after a number and a space
+_UNIT_WORD = r"(?:[a-zA-Z]{2,}|[mgsL])(?:\s*\^\s*\{?[23]\}?)?\.?"
+_UNIT_TAIL = re.compile(rf"^({_NUMBER_PREFIX})\s+{_UNIT_WORD}(?:\s+{_UNIT_WORD})*$")
+_LETTER = re.compile(r"^\(?([A-Ja-j])\)?$")
+_LETTER_LEAD = re.compile(r"^\(?([A-J])(?:\)|:|\.)\s")
+_TEXT_ANSWER = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
+_VOWEL = re.compile(r"[aeiouyAEIOUY]")
+_ALT_WORDS = re.compile(r"\s+(?:or|and)\s+|\\lor|\\vee|\\text\{\s*(?:or|and)\s*\}|\\quad\s*(?:or|and)\b")
+
+
+def strip_wrappers(s: str) -> str:
+    """Remove math delimiters and a box around the whole string (repeatedly)."""
+    prev = None
+    while prev != s:
+        prev = s
+        s = s.strip()
+        for open_, close in _MATH_WRAPPERS:
+            if len(s) >= len(open_) + len(close) and s.startswith(open_) and s.endswith(close):
+                s = s[len(open_):-len(close)]
+                break
+        for cmd in ("\\boxed", "\\fbox"):
+            if s.startswith(cmd):
+                inner = _whole_group(s[len(cmd):].lstrip())
+                if inner is not None:
+                    s = inner
+    return s.strip()
+
+
+def _whole_group(s: str) -> str | None:
+    """Content of `{...}` when the braces enclose the whole of `s`, else None."""
+    if not s.startswith("{"):
+        return None
+    depth = 0
+    for i, ch in enumerate(s):
+        depth += ch == "{"
+        depth -= ch == "}"
+        if depth == 0:
+            return s[1:i] if i == len(s) - 1 else None
+    return None
+
+
+def normalize(s: str) -> str:
+    """Canonical string form of an answer (see module docstring). Idempotent."""
+    s = strip_wrappers(s)
+    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "")
+    s = s.replace("\\!", "").replace("\n", " ")
+    s = _LEFT_RIGHT.sub("", s)
+    s = _DEGREES.sub("", s)
+    s = _THIN_THOUSANDS.sub("", s)
+    s = s.replace("{,}", ",")
+    prev = None
+    while prev != s:  # nested \text{\textbf{..}}
+        prev = s
+        s = _TEXT_CMDS.sub(r" \1 ", s)
+    s = _SPACES.sub(" ", s)
+    s = _DOLLAR.sub("", s)
+    s = _COMMA_THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), s)
+    s = " ".join(s.split())
+    s = s.rstrip(".").strip()
+    m = _UNIT_TAIL.match(s)
+    if m:
+        s = m.group(1)
+    if s.startswith("{") and _whole_group(s) is not None:
+        s = _whole_group(s).strip()  # type: ignore[union-attr]
+    return s
+
+
+def compact(s: str) -> str:
+    """Whitespace-free form used for literal string equality."""
+    return "".join(s.split())
+
+
+def choice_letter(s: str, strict: bool) -> str | None:
+    """Multiple-choice letter of a normalised answer: `C`, `(C)`; unless `strict`, also `(C) 42`, `C: 42`."""
+    m = _LETTER.match(s)
+    if m:
+        return m.group(1).upper()
+    if not strict:
+        m = _LETTER_LEAD.match(s)
+        if m:
+            return m.group(1)
+    return None
+
+
+def text_answer(s: str) -> str | None:
+    """Lower-cased words when a normalised answer is short text (e.g. `Monday`, `no solution`), else None.
+
+    Needs at least 3 characters and a vowel, so products of variables such as `xy` or `ab` stay expressions.
+    """
+    if len(s) >= 3 and _TEXT_ANSWER.match(s) and _VOWEL.search(s):
+        return " ".join(s.lower().replace("-", " ").split())
+    return None
+
+
+def split_top_level(s: str) -> list[str]:
+    """Split at commas/semicolons outside brackets and at the words `or`/`and` (`\\lor`, `\\text{ or }`).
+
+    `1, 2` -> ['1', '2']; `(1, 2)` -> ['(1, 2)']; `3 or 4` -> ['3', '4']. Used for hedging and answer lists.
+    """
+    s = _ALT_WORDS.sub(",", s)
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(s):
+        ch = s[i]
+        if ch == "\\" and i + 1 < len(s) and s[i + 1] in "{}":
+            depth += 1 if s[i + 1] == "{" else -1
+            i += 2
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch in ",;" and depth == 0:
+            parts.append(s[start:i])
+            start = i + 1
+        i += 1
+    parts.append(s[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def is_set_like(s: str) -> bool:
+    """Whether a gold answer lists several values (`1, 2`, `\\{1,2\\}`, `\\pm 2`, `3 or 4`)."""
+    return len(split_top_level(s)) > 1 or "\\pm" in s or "\\mp" in s or (s.startswith("\\{") and "," in s)
+
+
+def bracket_kind(s: str) -> str | None:
+    """`set` for `\\{..\\}`, `tuple` for a `(..)`/`[..]` with a top-level comma, else None."""
+    if s.startswith("\\{") and s.endswith("\\}"):
+        return "set"
+    if len(s) > 2 and s[0] in "([" and s[-1] in ")]" and "," in s and len(split_top_level(s)) == 1:
+        return "tuple"
+    return None

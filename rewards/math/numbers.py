@@ -1,0 +1,122 @@
+"""Simple numbers (integers, decimals, fractions, mixed numbers, percentages, scientific notation) and the
+tolerance rule, decided exactly with `fractions.Fraction` and without sympy.
+
+Tolerance rule: two exact values (integers, fractions, mixed numbers, and decimals whose fractional digits are all
+zero) must be equal. When either side is a decimal literal, they match within a relative tolerance
+(`|a - b| <= rel_tol * max(|a|, |b|)`, default 1e-6). So 0.333 != 1/3, 0.333333 == 1/3, 4951076 != 4951077,
+4951076.0 != 4951077. A percentage `p%` also matches the plain number `p` and the fraction `p/100`.
+
+Sizes are capped (`MAX_DIGITS`, `MAX_EXPONENT`) so parsing never stalls the caller; longer inputs return None
+and go to a worker. Pure integers of any length compare as digit strings (`same_integer`), so integers with more
+than 4,300 digits never meet Python's int/str conversion limit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+REL_TOL = 1e-6
+MAX_DIGITS = 400
+MAX_EXPONENT = 400
+
+_INT = re.compile(r"^([+-]?)(\d+)$")
+_DEC = r"[+-]?(?:\d+\.?\d*|\.\d+)"
+_DECIMAL = re.compile(rf"^({_DEC})$")
+_SCI_E = re.compile(rf"^({_DEC})[eE]([+-]?\d+)$")
+_SCI_TIMES = re.compile(rf"^({_DEC})\s*(?:\\times|\\cdot|×|\*|x)\s*10\s*\^\s*\{{?\s*([+-]?\d+)\s*\}}?$")
+_POW10 = re.compile(r"^10\s*\^\s*\{?\s*([+-]?\d+)\s*\}?$")
+_FRAC_ARGS = r"(?:\{\s*(\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d))"
+_LATEX_FRAC = re.compile(rf"^([+-]?)\s*(\d+\s*)?\\frac\s*{_FRAC_ARGS}$")
+_LATEX_NEG_FRAC = re.compile(rf"^\\frac\s*\{{\s*-\s*(\d+)\s*\}}\s*\{{\s*(\d+)\s*\}}$")
+_SLASH = re.compile(r"^([+-]?)(\d+\s+)?(\d+)\s*/\s*(\d+)$")
+_PERCENT = re.compile(r"\s*(?:\\%|%|\\text\{\s*percent\s*\}|percent)$")
+
+
+@dataclass(frozen=True)
+class Num:
+    """An exactly parsed number: `value`, whether it is `exact` (not a decimal literal), and the `%` flag."""
+
+    value: Fraction
+    exact: bool
+    percent: bool = False
+
+
+def same_integer(a: str, b: str) -> bool | None:
+    """Compare two integer literals of any length as digit strings; None when either is not an integer."""
+    ma, mb = _INT.match(a), _INT.match(b)
+    if not (ma and mb):
+        return None
+    da, db = ma.group(2).lstrip("0") or "0", mb.group(2).lstrip("0") or "0"
+    sa = "-" if ma.group(1) == "-" and da != "0" else ""
+    sb = "-" if mb.group(1) == "-" and db != "0" else ""
+    return sa == sb and da == db
+
+
+def _decimal(text: str) -> tuple[Fraction, bool]:
+    frac_digits = text.split(".")[1] if "." in text else ""
+    return Fraction(text), not frac_digits.strip("0")
+
+
+def parse_number(s: str) -> Num | None:
+    """Parse a normalised answer that is a simple number; None for anything else (or anything too large)."""
+    s = s.strip()
+    if len(s) > MAX_DIGITS or not s:
+        return None
+    percent = False
+    m = _PERCENT.search(s)
+    if m:
+        s, percent = s[: m.start()].strip(), True
+    value = _parse_plain(s)
+    if value is None:
+        return None
+    return Num(value[0], value[1], percent)
+
+
+def _parse_plain(s: str) -> tuple[Fraction, bool] | None:
+    if _DECIMAL.match(s):
+        return _decimal(s)
+    m = _SCI_E.match(s) or _SCI_TIMES.match(s)
+    if m:
+        exp = int(m.group(2))
+        if abs(exp) > MAX_EXPONENT:
+            return None
+        mantissa, exact = _decimal(m.group(1))
+        return mantissa * Fraction(10) ** exp, exact
+    m = _POW10.match(s)
+    if m and abs(int(m.group(1))) <= MAX_EXPONENT:
+        return Fraction(10) ** int(m.group(1)), True
+    m = _LATEX_FRAC.match(s)
+    if m:
+        sign, whole, n1, n2, d1, d2 = m.groups()
+        return _fraction(sign, whole, n1 or n2, d1 or d2)
+    m = _LATEX_NEG_FRAC.match(s)
+    if m:
+        return _fraction("-", None, m.group(1), m.group(2))
+    m = _SLASH.match(s)
+    if m:
+        return _fraction(m.group(1), m.group(2), m.group(3), m.group(4))
+    return None
+
+
+def _fraction(sign: str, whole: str | None, num: str, den: str) -> tuple[Fraction, bool] | None:
+    if int(den) == 0:
+        return None
+    value = Fraction(int(num), int(den)) + (int(whole) if whole else 0)
+    return (-value if sign == "-" else value), True
+
+
+def close(a: Fraction, b: Fraction, exact: bool, rel_tol: float = REL_TOL) -> bool:
+    """Equality under the tolerance rule: exact when `exact`, else relative tolerance."""
+    if exact:
+        return a == b
+    return abs(a - b) <= Fraction(str(rel_tol)) * max(abs(a), abs(b))
+
+
+def numbers_equal(gold: Num, answer: Num, rel_tol: float = REL_TOL) -> bool:
+    """Whether two simple numbers are equivalent (tolerance rule and percentages, see module docstring)."""
+    golds = {gold.value} | ({gold.value / 100} if gold.percent else set())
+    answers = {answer.value} | ({answer.value / 100} if answer.percent else set())
+    exact = gold.exact and answer.exact
+    return any(close(g, a, exact, rel_tol) for g in golds for a in answers)
