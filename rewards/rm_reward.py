@@ -121,7 +121,7 @@ class RewardModelReward(Reward):
             for i in group:
                 if i in no_answer or i in gated:
                     fill = self.no_answer_score if i in no_answer else self.gate_fail_score
-                    out[i] = (min(values.values(), default=0.0)) if fill == GROUP_MIN else fill
+                    out[i] = min(values.values(), default=0.0) if fill == GROUP_MIN else fill
                 else:
                     out[i] = values.get(i)
         if log_metric is not None:

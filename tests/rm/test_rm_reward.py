@@ -163,3 +163,10 @@ def test_pickling_excludes_the_loaded_model(tiny_rm):
 def test_bad_kwargs_fail_at_construction(kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):
         RewardModelReward(**kwargs)
+
+
+def test_trl_sees_an_async_reward_named_reward_model(tiny_rm):
+    from trl.trainer.utils import get_callable_name, is_async_callable
+
+    reward = make(tiny_rm)
+    assert is_async_callable(reward) and get_callable_name(reward) == "reward_model"
