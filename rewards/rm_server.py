@@ -1,4 +1,4 @@
-"""HTTP server for a reward model on its own GPU(s): `python -m rewards.rm_server --model PATH --port P`.
+"""HTTP server for a reward model on its own GPU: `python -m rewards.rm_server --model PATH --port P`.
 
 API:
 - `GET /health` -> 200 `{"status": "ok", "model": ..., "device": ..., "max_length": ..., "batch_size": ...}`
@@ -195,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                                    dtype=args.dtype, device=args.device)
     except (TypeError, ValueError) as e:
         parser.error(str(e))
+    if args.max_wait_ms < 0:
+        parser.error(f"--max-wait-ms must be >= 0, got {args.max_wait_ms}")
     scorer.load()  # fail before binding the port, and make /health mean "ready"
     web.run_app(build_app(scorer, args.batch_size, args.max_wait_ms / 1000), host=args.host, port=args.port,
                 print=lambda msg: logger.info("%s", msg))
