@@ -38,11 +38,11 @@ def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None
         if len(parts) > 1 and len({choice_letter(p, strict=False) for p in parts}) > 1:
             return "hedged"
         return "equal" if choice_letter(answer, strict=False) == letter else "mismatch"
-    if not is_set_like(gold) and is_set_like(answer):
-        return "hedged"
     kinds = bracket_kind(gold), bracket_kind(answer)
     if None not in kinds and kinds[0] != kinds[1]:
         return "mismatch"  # a set is not a tuple/interval
+    if not is_set_like(gold) and is_set_like(answer):
+        return "hedged"
     g, a = _unassign(gold, answer), _unassign(answer, gold)
     same = same_integer(g, a)
     if same is not None:
@@ -51,8 +51,8 @@ def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None
     if gn is not None and an is not None:
         return "equal" if numbers_equal(gn, an, rel_tol) else "mismatch"
     gt, at = text_answer(gold), text_answer(answer)
-    if gt is not None and at is not None:
-        return "equal" if gt == at else "mismatch"
+    if at is not None and (gt is not None or gn is not None):
+        return "equal" if gt == at else "mismatch"  # words never equal a number
     return None
 
 

@@ -1,0 +1,67 @@
+"""`math_accuracy`: 1.0 when the completion's final answer is equivalent to the row's gold `answer`, else 0.0.
+
+Grading is `rewards.math.verify_batch` (extraction policy, anti-hedging, equivalence, hard timeouts in worker
+processes). A verifier timeout, worker resource limit or crash is an infrastructure failure: that sample gets None
+and is reported through `rewards.infra.report_failures` (which raises past `max_failure_fraction`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import math
+from typing import Any, Sequence
+
+from rewards.base import Completion, Reward, completion_text
+from rewards.infra import report_failures
+from rewards.math.verifier import DEFAULT_TIMEOUT_S, INFRA_REASONS, verify_batch
+from rewards.registry import register
+
+
+@register("math_accuracy")
+class MathAccuracy(Reward):
+    """Binary math-answer reward. kwargs: `timeout_s` (per-answer hard limit, default 2.0) and
+    `max_failure_fraction` (infrastructure failures tolerated per call before raising, default 0.5).
+
+    Picklable: its state is the two kwargs; the worker pool is process-wide and created lazily on first use."""
+
+    tasks = ("math",)
+    columns = ("answer",)
+
+    def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, max_failure_fraction: float = 0.5) -> None:
+        for key, value in (("timeout_s", timeout_s), ("max_failure_fraction", max_failure_fraction)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise TypeError(f"math_accuracy: {key} must be a number, got {value!r}")
+        if timeout_s <= 0:
+            raise ValueError(f"math_accuracy: timeout_s must be > 0, got {timeout_s}")
+        if not 0 <= max_failure_fraction <= 1:
+            raise ValueError(f"math_accuracy: max_failure_fraction must be in [0, 1], got {max_failure_fraction}")
+        self.timeout_s = float(timeout_s)
+        self.max_failure_fraction = float(max_failure_fraction)
+
+    async def __call__(self, completions: Sequence[Completion], answer: Sequence[str | None] | None = None,
+                       task: Sequence[str | None] | None = None, log_metric: Any = None,
+                       **kwargs: Any) -> list[float | None]:
+        """Score each completion; rows of another task get None. The verification runs in a thread (the pool's
+        workers do the work), so the event loop stays free for other rewards."""
+        rewards: list[float | None] = [None] * len(completions)
+        rows = self.routed(completions, task)
+        if not rows:
+            return rewards
+        if answer is None:
+            raise ValueError("math_accuracy needs the dataset column 'answer' (the gold final answer) on math rows")
+        missing = [i for i in rows if not isinstance(answer[i], str)]
+        if missing:
+            raise ValueError(f"math_accuracy: math rows {missing[:5]} have no gold 'answer' string")
+        pairs = [(answer[i], completion_text(completions[i])) for i in rows]
+        loop = asyncio.get_running_loop()
+        verdicts = await loop.run_in_executor(None, functools.partial(verify_batch, pairs, self.timeout_s))
+        failed = 0
+        for i, verdict in zip(rows, verdicts):
+            if verdict.reason in INFRA_REASONS:
+                failed += 1
+            else:
+                rewards[i] = 1.0 if verdict.correct else 0.0
+        report_failures(self.name, failed, len(rows), self.max_failure_fraction, log_metric,
+                        detail="math verifier timeout or worker failure" if failed else "")
+        return rewards
