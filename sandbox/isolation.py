@@ -1,12 +1,16 @@
 """How a runner process is started: inside bubblewrap (default) or, explicitly unsafe, bare."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
+
+from sandbox import seccomp
 
 RUNNER_SOURCE = (Path(__file__).with_name("runner_script.py")).read_text()
 NOBODY = 65534
@@ -42,7 +46,21 @@ class RunnerSpec:
                 "or pass --unsafe-no-isolation (NOT safe for untrusted code)")
         self.python = sandbox_python() if self.isolated else os.path.realpath(sys.executable)
 
-    def argv(self) -> list[str]:
+    @contextlib.contextmanager
+    def launch(self) -> Iterator[tuple[list[str], dict]]:
+        """(argv, Popen kwargs) for one runner; the seccomp filter travels to bwrap through an inherited pipe."""
+        if not self.isolated or not seccomp.supported():
+            yield self._argv(None), self._popen_kwargs()
+            return
+        r, w = os.pipe()
+        try:
+            os.write(w, seccomp.program())
+            os.close(w)
+            yield self._argv(r), {**self._popen_kwargs(), "pass_fds": (r,)}
+        finally:
+            os.close(r)
+
+    def _argv(self, seccomp_fd: int | None) -> list[str]:
         opts = ["--tmp-mb", str(self.tmp_mb), "--max-procs", str(self.max_procs), "--file-mb", str(self.file_mb)]
         if not self.isolated:
             box = tempfile.mkdtemp(prefix="sandbox-unsafe-")
@@ -59,11 +77,11 @@ class RunnerSpec:
             "--size", str(self.tmp_mb << 20), "--tmpfs", "/tmp",
             "--size", str(self.box_mb << 20), "--perms", "0755", "--tmpfs", "/box",
             "--remount-ro", "/",
-            "--chdir", "/tmp",
+            *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
             self.python, "-I", "-c", RUNNER_SOURCE, *opts,
         ]
 
-    def popen_kwargs(self) -> dict:
+    def _popen_kwargs(self) -> dict:
         """Empty environment for bwrap itself; drop to an unprivileged uid when the server runs as root."""
         kw: dict = {"env": {}, "close_fds": True}
         if self.isolated and os.geteuid() == 0:

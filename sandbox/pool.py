@@ -24,9 +24,9 @@ class Runner:
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.spec.argv(), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=None, limit=1 << 26, **self.spec.popen_kwargs())
+        with self.spec.launch() as (argv, kwargs):
+            self.proc = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=None, **kwargs)
         try:
             hello, _ = await asyncio.wait_for(self._recv(), START_TIMEOUT_S)
         except (asyncio.TimeoutError, RunnerFailed) as e:
