@@ -55,7 +55,11 @@ def _clip_bounds(value: Any) -> tuple[float, float] | None:
 class RewardModelReward(Reward):
     """General reward-model score of the answer. Exactly one of `model` (local) and `url` (remote) is given.
 
-    `timeout_s`, `max_retries` and `backoff_s` apply to the remote client only.
+    Local only: `max_length`, `dtype`, `device` (the server has its own flags). `batch_size` is the forward batch
+    locally and the pairs per HTTP request remotely. Remote only: `timeout_s`, `max_retries`, `backoff_s`.
+    `length_guard`: `neutralize` removes, within each group, the least-squares linear trend of the RM score on the
+    answer's length in characters (keeping the group mean, so the scores' correlation with length becomes 0);
+    `neutralize_positive` does so only when longer answers score higher. Groups with < 3 scored rows are left as is.
     """
 
     tasks = ("general",)
