@@ -1,0 +1,7 @@
+"""`python -m rl train CONFIG.yaml [--set key=value ...]`."""
+
+import sys
+
+from rl.cli import main
+
+sys.exit(main())

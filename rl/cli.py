@@ -1,0 +1,49 @@
+"""`python -m rl train CONFIG.yaml [--set key=value ...]` (console script `rlvr-train`).
+
+The config is fully validated before anything heavy is imported or any model loads; a config error prints one
+line (`config error: <key path>: <what is wrong>`) on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from typing import Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rl", description="Outcome-reward GRPO pipeline (QwQ recipe).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    train = sub.add_parser("train", help="run a pipeline config (stages in order; resumes and skips finished ones)")
+    train.add_argument("config", help="pipeline YAML, e.g. configs/pipeline/smoke_cpu.yaml")
+    train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a config value, e.g. --set stages.0.grpo.max_steps=10 (repeatable)")
+    train.add_argument("--check", action="store_true", help="only validate the config, then exit")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit status."""
+    args = _parser().parse_args(argv)
+    from rl.config import ConfigError, load_pipeline_config
+
+    try:
+        config = load_pipeline_config(args.config, args.overrides)
+    except ConfigError as e:
+        print(f"config error: {e}", file=sys.stderr)
+        return 2
+    if args.check:
+        print(f"config ok: {args.config} ({len(config.stages)} stages: {', '.join(s.name for s in config.stages)})")
+        return 0
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in ("rl", "rewards", "sandbox"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    from rl.pipeline import run_pipeline
+
+    run_pipeline(config)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""One pipeline stage: build GRPOConfig + GRPOTrainer, train (resuming from the last checkpoint), save, summarise.
+
+Output layout of a stage, `<output_dir>/<stage>/`: `checkpoint-N/` (full trainer state, for resume), `completions/`
+(sampled completions per logging step, parquet), `runs/` (tensorboard), and at the end the HF model, tokenizer and
+`trainer_state.json` (with LoRA: the merged model, plus the adapter in `adapter/`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from rl import models
+
+logger = logging.getLogger(__name__)
+
+# Applied under the stage's `grpo` keys (the user's keys win): the seeds' sampling settings, frequent logging
+# with sample completions, and periodic checkpoints for resume.
+GRPO_DEFAULTS: dict[str, Any] = {
+    "temperature": 0.6,
+    "top_p": 0.95,
+    "top_k": 20,
+    "logging_steps": 1,
+    "log_completions": True,
+    "num_completions_to_print": 2,
+    "save_strategy": "steps",
+    "save_steps": 50,
+    "save_total_limit": 2,
+}
+# Owned by the pipeline: set from the pipeline config, never from a stage's `grpo` keys.
+RESERVED_KEYS = ("output_dir", "reward_weights", "model_init_kwargs", "run_name")
+
+
+@dataclass
+class StageResult:
+    name: str
+    output_dir: str
+    global_step: int
+    resumed_from: str | None
+    seconds: float
+    metrics: dict[str, float] = field(default_factory=dict)
+    infra_failures: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def summary_line(self) -> str:
+        """One human-readable line: steps, resume point, time, final reward metrics, infra failures, output."""
+        resumed = f" (resumed from {Path(self.resumed_from).name})" if self.resumed_from else ""
+        metrics = " ".join(f"{k}={v:.4g}" for k, v in self.metrics.items()) or "no metrics logged"
+        infra = ", ".join(f"{k} {f}/{n}" for k, (f, n) in sorted(self.infra_failures.items())) or "none"
+        return (f"[stage {self.name}] done: {self.global_step} steps{resumed} in {self.seconds:.1f}s | {metrics} | "
+                f"infra failures: {infra} | model -> {self.output_dir}")
+
+
+def build_grpo_config(pipeline: Any, stage: Any, reward_weights: list[float], model: str):
+    """GRPOConfig for `stage`: GRPO_DEFAULTS, then the stage's `grpo` keys, then the pipeline-owned settings."""
+    from trl import GRPOConfig
+
+    grpo = dict(stage.grpo)
+    reserved = sorted(set(grpo) & set(RESERVED_KEYS))
+    if reserved:
+        raise ValueError(f"stages[{stage.name}].grpo: {reserved} are set by the pipeline (output_dir, reward "
+                         "weights from the reward config, model_options); remove them")
+    options = pipeline.model_options
+    dtype = models.resolve_dtype(options.dtype)
+    kwargs: dict[str, Any] = {
+        **GRPO_DEFAULTS,
+        "seed": pipeline.seed,
+        "report_to": pipeline.report_to,
+        "gradient_checkpointing": bool(options.gradient_checkpointing),
+        **grpo,
+        "output_dir": str(Path(pipeline.output_dir) / stage.name),
+        "run_name": stage.name,
+        "reward_weights": list(reward_weights),
+        "model_init_kwargs": models.model_init_kwargs(model, options),
+    }
+    if not models.on_cuda():
+        kwargs["use_cpu"] = True
+    # Mixed precision follows the weights: bf16 autocast for bf16 weights; fp32 (CPU default) and fp16 run as is.
+    kwargs.setdefault("bf16", dtype == torch.bfloat16 and models.on_cuda())
+    kwargs.setdefault("fp16", False)
+    return GRPOConfig(**kwargs)
+
+
+def last_checkpoint(stage_dir: str | Path) -> str | None:
+    """The newest `checkpoint-N` folder in `stage_dir`, or None."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    return get_last_checkpoint(str(stage_dir)) if Path(stage_dir).is_dir() else None
+
+
+def final_metrics(log_history: list[dict[str, Any]]) -> dict[str, float]:
+    """The last logged value of the reward metrics (total and per reward) and the completion length."""
+    wanted = lambda k: k in ("reward", "completions/mean_length") or (k.startswith("rewards/") and k.endswith("/mean"))
+    last: dict[str, float] = {}
+    for entry in log_history:
+        for k, v in entry.items():
+            if wanted(k) and isinstance(v, (int, float)):
+                last[k] = float(v)
+    return last
+
+
+def _gathered_infra(accelerator, before: tuple[Counter, Counter]) -> dict[str, tuple[int, int]]:
+    """Infra-failure counters of this stage (failed, attempted) per reward, summed over all processes."""
+    from accelerate.utils import gather_object
+
+    from rewards import infra
+
+    local = {k: (infra.FAILURES[k] - before[0][k], infra.SCORED[k] - before[1][k]) for k in infra.SCORED}
+    merged: dict[str, tuple[int, int]] = {}
+    for part in gather_object([local]) if accelerator.num_processes > 1 else [local]:
+        for k, (f, n) in part.items():
+            pf, pn = merged.get(k, (0, 0))
+            merged[k] = (pf + f, pn + n)
+    return merged
+
+
+def run_stage(pipeline: Any, stage: Any, model: str) -> StageResult:
+    """Train `stage` starting from `model` (path or hub id); returns its result once saved to `<output_dir>/<stage>/`.
+
+    Resumes from the newest checkpoint in the stage folder (optimizer, scheduler, RNG and data position included).
+    """
+    from accelerate import PartialState
+    from trl import GRPOTrainer
+
+    from rewards import infra
+    from rewards.config import build_rewards
+    from rl.data import load_stage_datasets
+
+    start = time.monotonic()
+    stage_dir = Path(pipeline.output_dir) / stage.name
+    funcs, weights = build_rewards(stage.rewards, f"stages[{stage.name}].rewards")
+    args = build_grpo_config(pipeline, stage, weights, model)
+    tokenizer = models.load_tokenizer(model)
+    with PartialState().main_process_first():
+        train_ds, eval_ds = load_stage_datasets(stage, tokenizer, pipeline.seed)
+    if eval_ds is not None and "eval_strategy" not in stage.grpo:
+        args.eval_strategy, args.eval_steps = "steps", args.save_steps
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=funcs,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=eval_ds,
+        processing_class=tokenizer,
+        peft_config=models.lora_config(pipeline.model_options),
+    )
+    resume = last_checkpoint(stage_dir)
+    if resume:
+        logger.info("stage %s: resuming from %s", stage.name, resume)
+    before = (infra.FAILURES.copy(), infra.SCORED.copy())
+    trainer.train(resume_from_checkpoint=resume)
+    _save(trainer, tokenizer, pipeline, model, stage_dir)
+    result = StageResult(
+        name=stage.name,
+        output_dir=str(stage_dir),
+        global_step=trainer.state.global_step,
+        resumed_from=resume,
+        seconds=time.monotonic() - start,
+        metrics=final_metrics(trainer.state.log_history),
+        infra_failures=_gathered_infra(trainer.accelerator, before),
+    )
+    if trainer.accelerator.is_main_process:
+        print(result.summary_line(), flush=True)
+    return result
+
+
+def _save(trainer, tokenizer, pipeline: Any, model: str, stage_dir: Path) -> None:
+    """Save the final model (merged when LoRA), tokenizer and trainer_state.json into `stage_dir`."""
+    if pipeline.model_options.lora is not None:
+        adapter_dir = stage_dir / "adapter"
+        trainer.save_model(str(adapter_dir))  # gathers ZeRO-3 shards; main process writes
+        if trainer.accelerator.is_main_process:
+            models.merge_lora(model, adapter_dir, stage_dir, pipeline.model_options)
+    else:
+        trainer.save_model(str(stage_dir))
+    trainer.save_state()
+    if trainer.accelerator.is_main_process:
+        tokenizer.save_pretrained(stage_dir)
+    trainer.accelerator.wait_for_everyone()
