@@ -24,7 +24,7 @@ from rewards.infra import report_failures
 from rewards.registry import register
 from rewards.reward_model import RewardModelScorer, strip_thinking, validate_scorer_options
 from rewards.rm_client import RMClient, RMUnavailableError
-from rewards.rm_normalize import clip, infer_groups, length_correlation, neutralize_length, zscore
+from rewards.rm_normalize import clip as clip_scores, infer_groups, length_correlation, neutralize_length, zscore
 
 NORMALIZE = ("none", "group_zscore")
 LENGTH_GUARDS = ("none", "neutralize", "neutralize_positive")
@@ -179,7 +179,7 @@ class RewardModelReward(Reward):
                 values = neutralize_length(values, lens, positive_only=self.length_guard == "neutralize_positive")
             if self.normalize == "group_zscore":
                 values = zscore(values)
-            result.append((members, dict(zip(scored, clip(values, self.clip)))))
+            result.append((members, dict(zip(scored, clip_scores(values, self.clip)))))
         if log_metric is not None and raw_values:
             log_metric(f"rewards/{self.name}/raw_mean", sum(raw_values) / len(raw_values))
             if corrs:

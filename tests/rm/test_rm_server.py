@@ -22,7 +22,7 @@ from aiohttp import web
 
 from rewards import infra
 from rewards.reward_model import RewardModelScorer
-from rewards.rm_client import RMClient, RMRequestError, RMUnavailableError
+from rewards.rm_client import RMClient, RMRequestError
 from rewards.rm_reward import RewardModelReward
 from rewards.rm_server import build_app
 
