@@ -121,7 +121,8 @@ class RepetitionPenalty(ShapingReward):
     ) -> None:
         super().__init__(tasks)
         self.ngram_size = _check_int("ngram_size", ngram_size, 1)
-        if isinstance(max_penalty, bool) or not isinstance(max_penalty, (int, float)) or not -math.inf < max_penalty <= 0:
+        finite = isinstance(max_penalty, (int, float)) and not isinstance(max_penalty, bool) and math.isfinite(max_penalty)
+        if not finite or max_penalty > 0:
             raise ValueError(f"max_penalty must be a number <= 0, got {max_penalty!r}")
         self.max_penalty = float(max_penalty)
         if scope not in ("completion", "answer"):

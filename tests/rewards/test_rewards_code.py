@@ -62,17 +62,17 @@ def test_extraction_languages_match_the_sandbox():
 def test_scoring_modes_and_languages(server):
     completions = [PY_ADD, PY_FIRST_ONLY, CPP_ADD, CPP_BROKEN, "</think>\nno code here", "```python\nprint(3)\n```"
                    "<think>unclosed", "```\nprint(3)\n```\n</think>\n```\nimport sys\nprint(sum(map(int, "
-                   "sys.stdin.read().split())))\n```"]
+                   "sys.stdin.read().split())))\n```", PY_ADD.replace("</think>", "") + "\n</think>\nSee above."]
     tests = [ADD] * len(completions)
     metrics = Metrics()
     rate = score(CodeTests(sandbox_url=server.url, compile_error_score=-0.5), completions, tests, metrics=metrics)
-    assert rate == [1.0, 0.5, 1.0, -0.5, 0.0, 0.0, 1.0]
+    assert rate == [1.0, 0.5, 1.0, -0.5, 0.0, 0.0, 1.0, 0.0]  # code only inside the thinking is no submission
     assert metrics["rewards/code_tests/infra_failures"] == [0.0]
     assert metrics["rewards/code_tests/invalid_rows"] == [0.0]
-    assert metrics["rewards/code_tests/no_code_frac"] == [pytest.approx(2 / 7)]
-    assert metrics["rewards/code_tests/compile_error_frac"] == [pytest.approx(1 / 7)]
+    assert metrics["rewards/code_tests/no_code_frac"] == [pytest.approx(3 / 8)]
+    assert metrics["rewards/code_tests/compile_error_frac"] == [pytest.approx(1 / 8)]
     strict = score(CodeTests(sandbox_url=server.url, scoring="all_pass"), completions, tests)
-    assert strict == [1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+    assert strict == [1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
 
 
 def test_call_mode_uses_only_blocks_in_the_rows_language(server):
