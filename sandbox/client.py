@@ -33,8 +33,8 @@ class _Retryable(Exception):
 def parse_urls(urls: str | Sequence[str]) -> list[str]:
     """One URL, a comma-separated string of URLs, or a sequence of URLs -> validated list without trailing '/'."""
     items = urls.split(",") if isinstance(urls, str) else list(urls)
-    out = [u.strip().rstrip("/") for u in items if isinstance(u, str) and u.strip()]
-    if not out or len(out) != len([u for u in items if not isinstance(u, str) or u.strip()]):
+    out = [u.strip().rstrip("/") for u in items if isinstance(u, str)]
+    if not out or len(out) != len(items) or not all(out):
         raise ValueError(f"sandbox urls must be a non-empty list of http(s) URLs, got {urls!r}")
     for u in out:
         if not u.startswith(("http://", "https://")):

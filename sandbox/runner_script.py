@@ -44,8 +44,8 @@ def _check(ret: int, what: str) -> None:
 
 def _lock_down(memory_mb: int, time_s: float, nofile: int = 256) -> None:
     """Inside C: rlimits, no_new_privs, drop every capability (the seccomp filter came from bwrap)."""
-    cpu = int(time_s) + 1
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    cpu = int(time_s) + 1  # soft == hard: the kernel sends SIGKILL, which reaches a pid 1 too
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
     resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_MB << 20, FILE_MB << 20))
@@ -67,6 +67,12 @@ def _python_child(code, mode: str, entry: str, payload, result_fd: int, nonce_fd
     import types
 
     memory_mark = b'{"kind":"memory"}'
+
+    def file_too_large(*_):  # pid 1 ignores SIGXFSZ by default: report it explicitly
+        os.write(result_fd, b'{"kind":"file_limit"}')
+        os._exit(1)
+
+    signal.signal(signal.SIGXFSZ, file_too_large)
     main = types.ModuleType("__main__")
     main.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = main
@@ -122,9 +128,11 @@ def _close_except(keep: set) -> None:
     os.closerange(low, 1 << 16)
 
 
-def _sandboxed(target, stdio, time_s: float, memory_mb: int, tmp_mb: int, box_ro: bool):
-    """Fork B (pid 1 of new namespaces) which forks C = target(). Returns (B pid, status read fd)."""
-    status_r, status_w = os.pipe()
+def _sandboxed(target, stdio, time_s: float, memory_mb: int, tmp_mb: int, box_ro: bool) -> int:
+    """Fork C = target() as pid 1 of fresh PID + mount namespaces; returns its pid (in the runner's namespace).
+
+    When C exits, the kernel kills everything left in its PID namespace. Being pid 1, C ignores signals it
+    sends itself unless it handles them; the runner's SIGKILL (timeout) and the CPU hard limit still kill it."""
     if NS:
         _check(LIBC.unshare(CLONE_NEWPID), "unshare(pid)")
     try:
@@ -136,11 +144,9 @@ def _sandboxed(target, stdio, time_s: float, memory_mb: int, tmp_mb: int, box_ro
         if NS and pid != 0:
             _check(LIBC.setns(OWN_PIDNS, CLONE_NEWPID), "setns(pid)")
     if pid:
-        os.close(status_w)
-        return pid, status_r
-    code = 70
-    try:  # ---------------------------------------------------------------- B
-        _close_except({status_w, *stdio})
+        return pid
+    rc = 70
+    try:
         if NS:
             _check(LIBC.unshare(CLONE_NEWNS), "unshare(mnt)")
             _check(LIBC.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount private")
@@ -152,28 +158,13 @@ def _sandboxed(target, stdio, time_s: float, memory_mb: int, tmp_mb: int, box_ro
                 flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
                 _check(LIBC.mount(None, BOX.encode(), None, flags, None), "remount box")
         os.setsid()  # own session and process group: kill(0, ...) cannot reach the runner
-        child = os.fork()
-        if child == 0:  # ---------------------------------------------------- C
-            rc = 71
-            try:
-                for i, fd in enumerate(stdio):
-                    os.dup2(fd, i)
-                _close_except(set(range(len(stdio))))
-                signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
-                _lock_down(memory_mb, time_s)
-                rc = target()
-            finally:
-                os._exit(rc)
-        for fd in stdio:
-            os.close(fd)
-        while True:
-            pid, status, usage = os.wait4(-1, 0)
-            if pid == child:
-                break
-        os.write(status_w, struct.pack("<iid", status, usage.ru_maxrss, usage.ru_utime + usage.ru_stime))
-        code = 0
+        for i, fd in enumerate(stdio):
+            os.dup2(fd, i)
+        _close_except(set(range(len(stdio))))
+        _lock_down(memory_mb, time_s)
+        rc = target()
     finally:
-        os._exit(code)
+        os._exit(rc)
 
 
 def run_one(target, stdin: bytes, time_s: float, memory_mb: int, out_cap: int, tmp_mb: int, box_ro: bool,
@@ -182,7 +173,7 @@ def run_one(target, stdin: bytes, time_s: float, memory_mb: int, out_cap: int, t
     pipes = [os.pipe() for _ in range(4)]  # stdin, stdout, stderr, result
     child_ends = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1], *extra_fds]
     start = time.monotonic()
-    pid, status_r = _sandboxed(target, child_ends, time_s, memory_mb, tmp_mb, box_ro)
+    pid = _sandboxed(target, child_ends, time_s, memory_mb, tmp_mb, box_ro)
     for fd in child_ends:
         os.close(fd)
     stdin_w = pipes[0][1]
@@ -248,20 +239,16 @@ def run_one(target, stdin: bytes, time_s: float, memory_mb: int, out_cap: int, t
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    raw = os.read(status_r, 64)
-    for fd in [status_r, pidfd, *outs, *([stdin_w] if stdin_w >= 0 else [])]:
+    for fd in [pidfd, *outs, *([stdin_w] if stdin_w >= 0 else [])]:
         os.close(fd)
     stdout, stderr, result = (bytes(outs[pipes[i][0]]) for i in (1, 2, 3))
     header = {"time_s": round(elapsed, 6), "timed_out": timed_out, "output_exceeded": exceeded,
               "exit_code": None, "signal": None, "cpu_s": None, "maxrss_kb": None}
-    if len(raw) == 16:
-        cstatus, header["maxrss_kb"], header["cpu_s"] = struct.unpack("<iid", raw)
-        if os.WIFEXITED(cstatus):
-            header["exit_code"] = os.WEXITSTATUS(cstatus)
-        elif os.WIFSIGNALED(cstatus):
-            header["signal"] = os.WTERMSIG(cstatus)
-    elif not timed_out and not exceeded:
-        header["signal"] = signal.SIGKILL  # B died without a report: killed from inside (e.g. kill(-1))
+    header["cpu_s"], header["maxrss_kb"] = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+    if os.WIFEXITED(status):
+        header["exit_code"] = os.WEXITSTATUS(status)
+    elif os.WIFSIGNALED(status):
+        header["signal"] = os.WTERMSIG(status)
     header["lens"] = [len(stdout), len(stderr), len(result)]
     return header, stdout + stderr + result
 
@@ -285,6 +272,13 @@ def _send(header: dict, body: bytes = b"") -> None:
         view = view[os.write(OUT_FD, view):]
 
 
+def _exec(path: str, argv: list, env: dict) -> int:
+    for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # ignored by Python; give the program the defaults
+        signal.signal(sig, signal.SIG_DFL)
+    os.execve(path, argv, env)
+    return 127
+
+
 class Program:
     def __init__(self, header: dict, source: bytes):
         self.lang, self.mode, self.entry = header["lang"], header["mode"], header.get("entry_point") or ""
@@ -295,7 +289,7 @@ class Program:
         with open(f"{BOX}/main.cpp", "wb") as f:
             f.write(source)
         cmd = ["/usr/bin/g++", "-pipe", "-O2", "-std=c++17", "-o", f"{BOX}/prog", f"{BOX}/main.cpp"]
-        head, body = run_one(lambda: os.execve(cmd[0], cmd, {"PATH": "/usr/bin:/bin"}), b"", header["compile_time_s"],
+        head, body = run_one(lambda: _exec(cmd[0], cmd, {"PATH": "/usr/bin:/bin"}), b"", header["compile_time_s"],
                              header["compile_memory_mb"], 1 << 20, max(TMP_MB, 256), box_ro=False)
         out = body[head["lens"][0]:head["lens"][0] + head["lens"][1]] + body[: head["lens"][0]]
         if head["exit_code"] != 0:
@@ -306,7 +300,7 @@ class Program:
     def target(self, payload):
         if self.lang == "python":
             return lambda: _python_child(self.code, self.mode, self.entry, payload, 3, 4)
-        return lambda: os.execve(f"{BOX}/prog", ["prog"], {})
+        return lambda: _exec(f"{BOX}/prog", ["prog"], {})
 
 
 class CompileError(Exception):

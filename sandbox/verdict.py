@@ -75,7 +75,7 @@ def judge(report: dict, stdout: bytes, stderr: bytes, result: bytes, *, language
     cpu = report.get("cpu_s") or 0.0
     if report.get("timed_out") or sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= time_limit_s):
         status = "timeout"
-    elif report.get("output_exceeded") or sig == signal.SIGXFSZ:
+    elif report.get("output_exceeded") or sig == signal.SIGXFSZ or kind == "file_limit":
         status = "output_limit"
     elif kind == "memory" or (language == "cpp" and code != 0 and b"std::bad_alloc" in stderr):
         status = "memory_limit"
