@@ -18,9 +18,21 @@ from rewards.math.normalize import (
     split_top_level,
     text_answer,
 )
-from rewards.math.numbers import REL_TOL, numbers_equal, parse_number, same_integer
+from rewards.math.numbers import REL_TOL, Num, numbers_equal, parse_number, same_integer
 
+MAX_BRACE_DEPTH = 12  # deeper answers are pathological (e.g. 50 nested \\frac): rejected without parsing
 _ASSIGN = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*")
+
+
+def _brace_depth(s: str) -> int:
+    depth = deepest = 0
+    for ch in s:
+        if ch == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch == "}":
+            depth -= 1
+    return deepest
 
 
 def _unassign(s: str, other: str) -> str:
@@ -28,10 +40,56 @@ def _unassign(s: str, other: str) -> str:
     return _ASSIGN.sub("", s, count=1) if "=" not in other and s.count("=") == 1 else s
 
 
+_INFINITY = {"\\infty": 1, "+\\infty": 1, "\\inf": 1, "-\\infty": -1, "-\\inf": -1}
+
+
+def _elements(s: str, kind: str | None) -> list[Num | int] | None:
+    """Elements of a tuple/interval/set/list of simple numbers (±1 for ±infinity); None if any is not simple."""
+    inner = s[2:-2] if kind == "set" else s[1:-1] if kind == "tuple" else s
+    out: list[Num | int] = []
+    for part in split_top_level(inner):
+        part = part.replace(" ", "")
+        num = parse_number(part)
+        if part in _INFINITY:
+            out.append(_INFINITY[part])
+        elif num is None or num.percent:
+            return None
+        else:
+            out.append(num)
+    return out
+
+
+def _same_element(a: Num | int, b: Num | int, rel_tol: float) -> bool:
+    if isinstance(a, Num) and isinstance(b, Num):
+        return numbers_equal(a, b, rel_tol)
+    return a == b
+
+
+def _structured(gold: str, answer: str, rel_tol: float) -> str | None:
+    """Tuples/intervals (ordered, brackets matter) and sets/lists (unordered) of simple numbers."""
+    gk, ak = bracket_kind(gold), bracket_kind(answer)
+    ordered = gk == ak == "tuple"
+    unordered = gk != "tuple" and ak != "tuple" and (gk == "set" or is_set_like(gold)) and (
+        ak == "set" or is_set_like(answer))
+    if not (ordered or unordered) or "\\pm" in gold + answer or "\\mp" in gold + answer:
+        return None
+    ge, ae = _elements(gold, gk), _elements(answer, ak)
+    if ge is None or ae is None:
+        return None
+    if len(ge) != len(ae) or (ordered and (gold[0], gold[-1]) != (answer[0], answer[-1])):
+        return "mismatch"
+    if unordered:
+        key = lambda e: e.value if isinstance(e, Num) else e * float("inf")  # noqa: E731
+        ge, ae = sorted(ge, key=key), sorted(ae, key=key)
+    return "equal" if all(_same_element(g, a, rel_tol) for g, a in zip(ge, ae)) else "mismatch"
+
+
 def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None:
     """Decide normalised `gold` vs `answer` with string and exact-number rules only; None when undecided."""
     if compact(gold) == compact(answer):
         return "equal"
+    if _brace_depth(answer) > MAX_BRACE_DEPTH:
+        return "mismatch"
     letter = choice_letter(gold, strict=True)
     if letter is not None:
         parts = split_top_level(answer)
@@ -43,6 +101,9 @@ def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None
         return "mismatch"  # a set is not a tuple/interval
     if not is_set_like(gold) and is_set_like(answer):
         return "hedged"
+    structured = _structured(gold, answer, rel_tol)
+    if structured is not None:
+        return structured
     g, a = _unassign(gold, answer), _unassign(answer, gold)
     same = same_integer(g, a)
     if same is not None:

@@ -1,4 +1,5 @@
-"""Simple numbers (integers, decimals, fractions, mixed numbers, percentages, scientific notation) and the
+"""Simple numbers (integers, decimals, fractions, mixed numbers, percentages, scientific notation, small
+integer powers) and the
 tolerance rule, decided exactly with `fractions.Fraction` and without sympy.
 
 Tolerance rule: two exact values (integers, fractions, mixed numbers, and decimals whose fractional digits are all
@@ -26,6 +27,7 @@ _DEC = r"[+-]?(?:\d+\.?\d*|\.\d+)"
 _DECIMAL = re.compile(rf"^({_DEC})$")
 _SCI_E = re.compile(rf"^({_DEC})[eE]([+-]?\d+)$")
 _SCI_TIMES = re.compile(rf"^({_DEC})\s*(?:\\times|\\cdot|×|\*|x)\s*10\s*\^\s*\{{?\s*([+-]?\d+)\s*\}}?$")
+_POWER = re.compile(r"^(\d{1,6})\s*\^\s*\{?\s*(\d{1,4})\s*\}?$")
 _POW10 = re.compile(r"^10\s*\^\s*\{?\s*([+-]?\d+)\s*\}?$")
 _FRAC_ARGS = r"(?:\{\s*(\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d))"
 _LATEX_FRAC = re.compile(rf"^([+-]?)\s*(\d+\s*)?\\frac\s*{_FRAC_ARGS}$")
@@ -87,6 +89,9 @@ def _parse_plain(s: str) -> tuple[Fraction, bool] | None:
     m = _POW10.match(s)
     if m and abs(int(m.group(1))) <= MAX_EXPONENT:
         return Fraction(10) ** int(m.group(1)), True
+    m = _POWER.match(s)
+    if m and len(m.group(1)) * int(m.group(2)) <= MAX_DIGITS:
+        return Fraction(int(m.group(1)) ** int(m.group(2))), True
     m = _LATEX_FRAC.match(s)
     if m:
         sign, whole, n1, n2, d1, d2 = m.groups()

@@ -127,8 +127,8 @@ class VerifierPool:
         try:
             self._ensure_zygote()
             worker = self._idle.get(timeout=self.acquire_timeout_s)
-        except (OSError, EOFError, queue.Empty) as e:
-            logger.error("no math verifier worker available: %s", e)
+        except (OSError, EOFError, RuntimeError, queue.Empty) as e:
+            logger.error("no math verifier worker available: %s", e or "all busy")
             return "error"
         try:
             worker.conn.send((gold, answer, rel_tol, timeout_s))

@@ -29,7 +29,10 @@ def box(answer: str) -> str:
     ("C", "D", "mismatch"), ("C", "A, C", "hedged"), ("\\text{Monday}", "monday", "equal"),
     ("\\text{Monday}", "\\text{Dynamo}", "mismatch"), ("3", "3 \\text{ or } 4", "hedged"), ("3", "3, 4", "hedged"),
     ("2", "\\pm 2", "hedged"), ("(1,2)", "\\{1,2\\}", "mismatch"), (BIG, "0" + BIG, "equal"), (BIG, BIG[:-1] + "2", "mismatch"),
-    ("5", "\\text{" + "a" * 5000 + "}", "mismatch"),
+    ("5", "\\text{" + "a" * 5000 + "}", "mismatch"), ("0", "\\frac{" * 20 + "1" + "}{2}" * 20, "mismatch"),
+    ("(1,2)", "(2,1)", "mismatch"), ("[1,2)", "[1,2]", "mismatch"), ("(-\\infty, 3]", "(-\\infty,3]", "equal"),
+    ("1, 2", "2, 1", "equal"), ("\\{1,2\\}", "\\{2, 1\\}", "equal"), ("1, 2", "1, 2, 3", "mismatch"),
+    ("2, -2", "2 \\text{ or } -2", "equal"), ("256", "2^8", "equal"),
 ])
 def test_quick_decide(gold, answer, reason):
     assert quick_decide(normalize(gold), normalize(answer)) == reason

@@ -1,0 +1,83 @@
+"""The `math_accuracy` TRL reward: routing, scores, infrastructure failures, kwargs validation, pickling."""
+
+import asyncio
+import pickle
+
+import pytest
+
+from rewards import registry
+from rewards.infra import InfrastructureError
+from rewards.math_reward import MathAccuracy
+
+
+def run(reward, **kwargs):
+    return asyncio.run(reward(**kwargs))
+
+
+def conv(text):
+    return [{"role": "assistant", "content": text}]
+
+
+def test_scores_routes_and_accepts_conversational_completions():
+    reward = registry.create("math_accuracy", timeout_s=15.0)
+    metrics = []
+    out = run(reward,
+              prompts=[[{"role": "user", "content": "q"}]] * 4,
+              completions=[conv("..</think>\\boxed{\\frac12}"), conv("..</think>\\boxed{3}"),
+                           conv("print(1)"), conv("<think>never closed \\boxed{2}")],
+              answer=["0.5", "4", None, "2"], task=["math", "math", "code", "math"],
+              log_metric=lambda name, value: metrics.append((name, value)))
+    assert out == [1.0, 0.0, None, 0.0]
+    assert metrics == [("rewards/math_accuracy/infra_failures", 0.0)]
+    assert reward.__name__ == "math_accuracy"
+
+
+def test_timeout_is_an_infrastructure_failure_not_a_wrong_answer():
+    reward = MathAccuracy(timeout_s=0.5, max_failure_fraction=0.5)
+    metrics = []
+    completions = ["</think>\\boxed{9^{9^{9^{9}}}}", "</think>\\boxed{1}", "</think>\\boxed{2}"]
+    out = run(reward, completions=completions, answer=["1", "1", "1"], task=["math"] * 3,
+              log_metric=lambda name, value: metrics.append((name, value)))
+    assert out == [None, 1.0, 0.0]
+    assert metrics == [("rewards/math_accuracy/infra_failures", 1.0)]
+    with pytest.raises(InfrastructureError):
+        run(MathAccuracy(timeout_s=0.5, max_failure_fraction=0.2), completions=completions[:2], answer=["1", "1"],
+            task=["math", "math"])
+
+
+def test_runs_concurrently_with_other_coroutines():
+    reward = MathAccuracy(timeout_s=1.0, max_failure_fraction=1.0)
+    ticks = []
+
+    async def ticker():
+        for _ in range(5):
+            ticks.append(1)
+            await asyncio.sleep(0.05)
+
+    async def both():
+        return await asyncio.gather(reward(completions=["</think>\\boxed{9^{9^{9^{9}}}}"], answer=["1"],
+                                           task=["math"]), ticker())
+
+    out, _ = asyncio.run(both())
+    assert out == [None] and len(ticks) == 5
+
+
+def test_missing_gold_is_a_clear_error():
+    with pytest.raises(ValueError, match="answer"):
+        run(MathAccuracy(), completions=["\\boxed{1}"], task=["math"])
+    assert run(MathAccuracy(), completions=["x"], task=["general"]) == [None]
+
+
+@pytest.mark.parametrize("kwargs", [{"timeout_s": 0}, {"timeout_s": "2"}, {"max_failure_fraction": 1.5},
+                                    {"timeout_s": float("nan")}, {"bogus": 1}])
+def test_bad_kwargs_rejected(kwargs):
+    with pytest.raises((ValueError, TypeError)):
+        MathAccuracy(**kwargs)
+
+
+def test_picklable_after_use():
+    reward = MathAccuracy(timeout_s=3.0)
+    assert run(reward, completions=["</think>\\boxed{2}"], answer=["2"], task=["math"]) == [1.0]
+    clone = pickle.loads(pickle.dumps(reward))
+    assert (clone.timeout_s, clone.max_failure_fraction) == (3.0, 0.5)
+    assert run(clone, completions=["</think>\\boxed{3}"], answer=["2"], task=["math"]) == [0.0]
