@@ -62,7 +62,7 @@ def needs_sandbox(stage: Any) -> bool:
     """Whether a reward of `stage` executes code (reads `tests`) without a sandbox URL in its kwargs."""
     from rewards import registry
 
-    return any("tests" in registry.get(s.name).columns and not (s.kwargs.get("url") or s.kwargs.get("urls"))
+    return any("tests" in registry.get(s.name).columns and not s.kwargs.get("sandbox_url")
                for s in stage.rewards)
 
 
@@ -111,7 +111,8 @@ def run_pipeline(pipeline: Any) -> list[StageResult | None]:
                     stack.callback(os.environ.pop, SANDBOX_ENV, None)
                 result = run_stage(pipeline, stage, model)
                 if state.is_main_process:
-                    record = {"config_hash": digest, "input_model": model, "global_step": result.global_step}
+                    record = {"config_hash": digest, "input_model": model, "global_step": result.global_step,
+                              "num_processes": state.num_processes}
                     (stage_dir / DONE_FILE).write_text(json.dumps(record, indent=2) + "\n")
                 state.wait_for_everyone()
                 results.append(result)

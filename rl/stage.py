@@ -50,9 +50,9 @@ class StageResult:
     def summary_line(self) -> str:
         """One human-readable line: steps, resume point, time, final reward metrics, infra failures, output."""
         resumed = f" (resumed from {Path(self.resumed_from).name})" if self.resumed_from else ""
-        metrics = " ".join(f"{k}={v:.4g}" for k, v in self.metrics.items()) or "no metrics logged"
-        infra = ", ".join(f"{k} {f}/{n}" for k, (f, n) in sorted(self.infra_failures.items())) or "none"
-        return (f"[stage {self.name}] done: {self.global_step} steps{resumed} in {self.seconds:.1f}s | {metrics} | "
+        metrics = " ".join(f"{k}={v:.3g}" for k, v in self.metrics.items()) or "no metrics logged"
+        infra = ", ".join(f"{k} {f}/{n}" for k, (f, n) in sorted(self.infra_failures.items())) or "none counted"
+        return (f"[stage {self.name}] done: {self.global_step} steps{resumed} in {self.seconds:.1f}s | stage means: {metrics} | "
                 f"infra failures: {infra} | model -> {self.output_dir}")
 
 
@@ -93,15 +93,15 @@ def last_checkpoint(stage_dir: str | Path) -> str | None:
     return get_last_checkpoint(str(stage_dir)) if Path(stage_dir).is_dir() else None
 
 
-def final_metrics(log_history: list[dict[str, Any]]) -> dict[str, float]:
-    """The last logged value of the reward metrics (total and per reward) and the completion length."""
+def stage_metrics(log_history: list[dict[str, Any]]) -> dict[str, float]:
+    """Reward metrics (total and per reward) and completion length, averaged over the stage's logged steps."""
     wanted = lambda k: k in ("reward", "completions/mean_length") or (k.startswith("rewards/") and k.endswith("/mean"))
-    last: dict[str, float] = {}
+    values: dict[str, list[float]] = {}
     for entry in log_history:
         for k, v in entry.items():
             if wanted(k) and isinstance(v, (int, float)):
-                last[k] = float(v)
-    return last
+                values.setdefault(k, []).append(float(v))
+    return {k.removeprefix("rewards/").removesuffix("/mean"): sum(v) / len(v) for k, v in values.items()}
 
 
 def _gathered_infra(accelerator, before: tuple[Counter, Counter]) -> dict[str, tuple[int, int]]:
@@ -161,7 +161,7 @@ def run_stage(pipeline: Any, stage: Any, model: str) -> StageResult:
         global_step=trainer.state.global_step,
         resumed_from=resume,
         seconds=time.monotonic() - start,
-        metrics=final_metrics(trainer.state.log_history),
+        metrics=stage_metrics(trainer.state.log_history),
         infra_failures=_gathered_infra(trainer.accelerator, before),
     )
     if trainer.accelerator.is_main_process:

@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 MARKER = "BUILD_DONE"
 
 
-def sft(policy_dir: Path, tokenizer, steps: int, seed: int) -> float:
+def sft(policy_dir: Path, tokenizer, steps: int, seed: int, batch_size: int = 12) -> float:
     """Short TRL SFT of the policy in `policy_dir` on synthetic traces (completion-only loss); returns the final loss."""
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
@@ -25,7 +25,7 @@ def sft(policy_dir: Path, tokenizer, steps: int, seed: int) -> float:
     args = SFTConfig(
         output_dir=str(policy_dir / "sft"),
         max_steps=steps,
-        per_device_train_batch_size=16,
+        per_device_train_batch_size=batch_size,
         learning_rate=1e-2,
         lr_scheduler_type="cosine",
         warmup_steps=max(1, steps // 20),
@@ -39,7 +39,7 @@ def sft(policy_dir: Path, tokenizer, steps: int, seed: int) -> float:
         disable_tqdm=True,
         dataset_num_proc=None,
     )
-    data = Dataset.from_list(synthetic_traces(steps * 16, seed=seed))
+    data = Dataset.from_list(synthetic_traces(steps * batch_size, seed=seed))
     trainer = SFTTrainer(model=str(policy_dir), args=args, train_dataset=data, processing_class=tokenizer)
     trainer.train()
     trainer.save_model(str(policy_dir))
@@ -47,7 +47,7 @@ def sft(policy_dir: Path, tokenizer, steps: int, seed: int) -> float:
     return float(losses[-1]) if losses else float("nan")
 
 
-def build_cold_start(out_dir: str | Path, steps: int = 80, seed: int = 0, force: bool = False) -> Path:
+def build_cold_start(out_dir: str | Path, steps: int = 120, seed: int = 0, force: bool = False) -> Path:
     """Build (or reuse) the smoke checkpoints under `out_dir`; returns `out_dir`."""
     out = Path(out_dir)
     if (out / MARKER).is_file() and not force:
