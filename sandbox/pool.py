@@ -101,27 +101,34 @@ class RunnerPool:
         return self._idle.qsize()
 
     async def acquire(self) -> Runner:
+        """An idle, live runner (one that died while idle is replaced first)."""
         self.waiting += 1
         try:
-            return await self._idle.get()
+            runner = await self._idle.get()
         finally:
             self.waiting -= 1
+        if not runner.alive:
+            runner = await self._replace(runner)
+        return runner
 
     async def release(self, runner: Runner) -> None:
         if not runner.alive:
-            self.restarts += 1
-            await runner.kill()
-            fresh = Runner(self.spec)
-            while True:
-                try:
-                    await fresh.start()
-                    break
-                except RunnerFailed as e:
-                    log.error("restarting runner failed: %s; retrying in 1 s", e)
-                    await asyncio.sleep(1.0)
-            self._all[self._all.index(runner)] = fresh
-            runner = fresh
+            runner = await self._replace(runner)
         self._idle.put_nowait(runner)
+
+    async def _replace(self, dead: Runner) -> Runner:
+        self.restarts += 1
+        await dead.kill()
+        fresh = Runner(self.spec)
+        while True:
+            try:
+                await fresh.start()
+                break
+            except RunnerFailed as e:
+                log.error("restarting a runner failed: %s; retrying in 1 s", e)
+                await asyncio.sleep(1.0)
+        self._all[self._all.index(dead)] = fresh
+        return fresh
 
     async def close(self) -> None:
         await asyncio.gather(*(r.kill() for r in self._all))

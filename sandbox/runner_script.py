@@ -10,10 +10,12 @@ The server starts one runner per worker and talks to it over stdin/stdout with f
              Reply {exit_code, signal, timed_out, output_exceeded, time_s, lens}, body = stdout+stderr+result.
 - ``unload`` drop the program (and the binary).
 
-Each test (and each compile) runs as: runner -> B (pid 1 of a fresh PID + mount namespace, with a fresh
-size-capped /tmp and /proc) -> C (the program: rlimits, no capabilities, no_new_privs, seccomp filter).
-When B exits the kernel kills every process left in its PID namespace (double-forked daemons included),
-and its private /tmp disappears with the mount namespace. The runner kills B on timeout/output limit.
+Each test (and each compile) is ONE fork of this warm process: the child becomes pid 1 of fresh PID and mount
+namespaces (own session, fresh size-capped /tmp and /proc, read-only /box), applies rlimits, sets no_new_privs,
+drops every capability, then runs the program (Python: the code object compiled once at load; C++: execve of the
+binary compiled once). bwrap's seccomp filter applies throughout. When the child exits, the kernel kills every
+process left in its PID namespace (setsid double-forked daemons included) and its /tmp vanishes with the mount
+namespace. The runner kills the child on timeout or output limit. The runner itself never sees expected outputs.
 """
 import ctypes
 import json
@@ -34,6 +36,7 @@ BOX = sys.argv[sys.argv.index("--box") + 1] if "--box" in sys.argv else "/box"
 CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
 STDERR_KEEP = 4096
+RUNNER_MEMORY_MB = 4096
 
 
 def _check(ret: int, what: str) -> None:
@@ -243,13 +246,12 @@ def run_one(target, stdin: bytes, time_s: float, memory_mb: int, out_cap: int, t
         os.close(fd)
     stdout, stderr, result = (bytes(outs[pipes[i][0]]) for i in (1, 2, 3))
     header = {"time_s": round(elapsed, 6), "timed_out": timed_out, "output_exceeded": exceeded,
-              "exit_code": None, "signal": None, "cpu_s": None, "maxrss_kb": None}
-    header["cpu_s"], header["maxrss_kb"] = usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+              "exit_code": None, "signal": None, "cpu_s": usage.ru_utime + usage.ru_stime,
+              "maxrss_kb": usage.ru_maxrss, "lens": [len(stdout), len(stderr), len(result)]}
     if os.WIFEXITED(status):
         header["exit_code"] = os.WEXITSTATUS(status)
     elif os.WIFSIGNALED(status):
         header["signal"] = os.WTERMSIG(status)
-    header["lens"] = [len(stdout), len(stderr), len(result)]
     return header, stdout + stderr + result
 
 
@@ -289,13 +291,13 @@ class Program:
         with open(f"{BOX}/main.cpp", "wb") as f:
             f.write(source)
         cmd = ["/usr/bin/g++", "-pipe", "-O2", "-std=c++17", "-o", f"{BOX}/prog", f"{BOX}/main.cpp"]
-        head, body = run_one(lambda: _exec(cmd[0], cmd, {"PATH": "/usr/bin:/bin"}), b"", header["compile_time_s"],
-                             header["compile_memory_mb"], 1 << 20, max(TMP_MB, 256), box_ro=False)
-        out = body[head["lens"][0]:head["lens"][0] + head["lens"][1]] + body[: head["lens"][0]]
+        head, body = run_one(lambda: _exec(cmd[0], cmd, {"PATH": "/usr/bin:/bin"}), b"",  # collect2 needs PATH header["compile_time_s"], header["compile_memory_mb"], 1 << 20,
+                             max(TMP_MB, 256), box_ro=False)
+        n_out, n_err = head["lens"][:2]
         if head["exit_code"] != 0:
-            why = "compiler timed out" if head["timed_out"] else f"compiler failed (exit {head['exit_code']}, " \
-                                                                  f"signal {head['signal']})"
-            raise CompileError(out.decode("utf-8", "replace") or why)
+            why = "compiler timed out" if head["timed_out"] else \
+                f"compiler failed (exit {head['exit_code']}, signal {head['signal']})"
+            raise CompileError((body[n_out:n_out + n_err] + body[:n_out]).decode("utf-8", "replace") or why)
 
     def target(self, payload):
         if self.lang == "python":
@@ -308,10 +310,12 @@ class CompileError(Exception):
 
 
 def main() -> None:
+    # A pathological program must not let the parser eat the machine: cap the runner's own address space
+    # (soft limit only, so each child can still set its own limit).
+    resource.setrlimit(resource.RLIMIT_AS, (RUNNER_MEMORY_MB << 20, resource.RLIM_INFINITY))
     os.chdir("/")
     os.environ.clear()  # bwrap starts us with an empty environment; drop what the interpreter added (LC_CTYPE)
     if NS:
-        _check(LIBC.prctl(4, 0, 0, 0, 0), "dumpable")  # tests cannot ptrace or read the runner
         _check(LIBC.prctl(36, 1, 0, 0, 0), "subreaper")
     devnull = os.open("/dev/null", os.O_RDWR)
     os.dup2(devnull, 0)
@@ -363,6 +367,7 @@ def _enter_base_pidns() -> None:
 
 if __name__ == "__main__":
     if NS:
+        _check(LIBC.prctl(4, 0, 0, 0, 0), "dumpable")  # programs (forked from us) cannot be ptraced or read
         _enter_base_pidns()
     IN_FD, OUT_FD = os.dup(0), os.dup(1)
     OWN_PIDNS = os.open("/proc/self/ns/pid", os.O_RDONLY) if NS else -1

@@ -54,3 +54,17 @@ def _cmd(pid: int) -> str:
     except OSError:
         return ""
 
+
+
+def test_a_runner_that_dies_is_replaced():
+    with start_local_server(workers=1) as srv:
+        c = SandboxClient(srv.url)
+        req = py("print(input())", [{"input": "a", "output": "a"}])
+        assert c.run(req)["passed"] == 1
+        bwraps = [p for p in descendants(srv.process.pid) if _cmd(p).startswith("/usr/bin/bwrap")]
+        assert len(bwraps) == 2  # bwrap and its sandbox init
+        os.kill(min(bwraps), signal.SIGKILL)
+        time.sleep(0.5)
+        assert c.run(dict(req, code=req["code"] + "\n"))["passed"] == 1  # served by a fresh runner
+        assert c.health()["runner_restarts"] == 1
+        c.close()
