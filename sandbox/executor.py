@@ -65,51 +65,56 @@ class Executor:
             await self.pool.release(runner)
 
     async def _on_runner(self, runner, req: RunRequest) -> dict:
+        """One "run" frame carries the program and every test; results stream back one frame per test."""
         lim = req.limits
-        deadline = time.monotonic() + lim.total_time_s
-        load = {"op": "load", "lang": req.language, "mode": req.mode, "entry_point": req.entry_point,
-                "compile_time_s": min(COMPILE_TIME_S, lim.total_time_s), "compile_memory_mb": COMPILE_MEMORY_MB}
-        try:
-            reply, _ = await runner.call(load, req.code.encode("utf-8", "surrogatepass"),
-                                         COMPILE_TIME_S + WATCHDOG_GRACE_S)
-        except RunnerFailed:
-            if req.language == "python":  # only the parser ran in the runner: the program crashed it
-                return self._response("compile_error", [skipped() for _ in req.tests], "the parser crashed")
-            raise
-        if not reply.get("ok"):
-            return self._response("compile_error", [skipped() for _ in req.tests], reply.get("output", ""))
-        results: list[dict] = []
-        stop = False
-        try:
-            for test in req.tests:
-                remaining = deadline - time.monotonic()
-                if stop or remaining <= 0:
-                    results.append(skipped())
-                    continue
-                entry = await self._run_test(runner, req, test, min(lim.time_s, remaining))
-                results.append(entry)
+        tests, nonces, stdins = [], [], []
+        for test in req.tests:
+            entry = {"time_s": lim.time_s, "memory_mb": lim.memory_mb, "output_bytes": lim.output_bytes}
+            stdin = test["input"].encode("utf-8", "surrogatepass") if req.mode == "stdio" else b""
+            nonce = secrets.token_hex(16) if req.mode == "assert" else None
+            if req.mode == "call":
+                entry["payload"] = {"args": test["args"], "kwargs": test["kwargs"]}
+            elif req.mode == "assert":
+                entry["payload"], entry["nonce"] = {"input": test["input"]}, nonce
+            entry["stdin_len"] = len(stdin)
+            tests.append(entry)
+            nonces.append(nonce)
+            stdins.append(stdin)
+        code = req.code.encode("utf-8", "surrogatepass")
+        header = {"op": "run", "lang": req.language, "mode": req.mode, "entry_point": req.entry_point,
+                  "compile_time_s": min(COMPILE_TIME_S, lim.total_time_s), "compile_memory_mb": COMPILE_MEMORY_MB,
+                  "total_time_s": lim.total_time_s, "code_len": len(code), "tests": tests}
+        await runner.send(header, code + b"".join(stdins))
+        results: list[dict | None] = [None] * len(req.tests)
+        stopped = False
+        timeout = COMPILE_TIME_S + WATCHDOG_GRACE_S
+        while True:
+            try:
+                report, body = await runner.recv(timeout)
+            except RunnerFailed:
+                if req.language == "python" and timeout > lim.time_s + WATCHDOG_GRACE_S:
+                    # nothing ran yet: only the parser, inside the runner, can have crashed it
+                    return self._response("compile_error", [skipped() for _ in req.tests], "the parser crashed")
+                raise
+            timeout = lim.time_s + WATCHDOG_GRACE_S
+            if "compile_error" in report:
+                return self._response("compile_error", [skipped() for _ in req.tests], report["compile_error"])
+            if report.get("done"):
+                break
+            i = report["index"]
+            n_out, n_err, n_res = report["lens"]
+            entry = judge(report, body[:n_out], body[n_out:n_out + n_err], body[n_out + n_err:n_out + n_err + n_res],
+                          language=req.language, mode=req.mode, test=req.tests[i], compare=req.compare,
+                          time_limit_s=lim.time_s, nonce=nonces[i])
+            if stopped:  # ran before the runner saw our "stop"
+                entry = skipped()
+            else:
                 self.metrics.observe_test(entry["status"], entry["time_s"])
-                stop = req.stop_on_first_failure and entry["status"] != "passed"
-        finally:
-            if runner.alive:
-                await runner.call({"op": "unload"}, b"", WATCHDOG_GRACE_S)
-        return self._response("ok", results, "")
-
-    async def _run_test(self, runner, req: RunRequest, test: dict, time_s: float) -> dict:
-        lim = req.limits
-        header = {"op": "test", "time_s": time_s, "memory_mb": lim.memory_mb, "output_bytes": lim.output_bytes}
-        nonce = None
-        if req.mode == "call":
-            header["payload"] = {"args": test["args"], "kwargs": test["kwargs"]}
-        elif req.mode == "assert":
-            nonce = secrets.token_hex(16)
-            header["payload"], header["nonce"] = {"input": test["input"]}, nonce
-        stdin = test["input"].encode("utf-8", "surrogatepass") if req.mode == "stdio" else b""
-        report, body = await runner.call(header, stdin, time_s + WATCHDOG_GRACE_S)
-        n_out, n_err, n_res = report["lens"]
-        return judge(report, body[:n_out], body[n_out:n_out + n_err], body[n_out + n_err:n_out + n_err + n_res],
-                     language=req.language, mode=req.mode, test=test, compare=req.compare,
-                     time_limit_s=time_s, nonce=nonce)
+                if req.stop_on_first_failure and entry["status"] != "passed":
+                    stopped = True
+                    await runner.send({"op": "stop"})
+            results[i] = entry
+        return self._response("ok", [r if r is not None else skipped() for r in results], "")
 
     @staticmethod
     def _response(status: str, tests: list[dict], compile_output: str) -> dict:

@@ -46,16 +46,22 @@ class Runner:
             raise RunnerFailed(f"runner exited or sent garbage ({type(e).__name__})") from None
         return header, body
 
-    async def call(self, header: dict, body: bytes, timeout_s: float) -> tuple[dict, bytes]:
-        """Send one op and wait for its reply; on any failure kill the runner and raise RunnerFailed."""
+    async def send(self, header: dict, body: bytes = b"") -> None:
         head = json.dumps(header).encode()
         try:
             self.proc.stdin.write(struct.pack(">II", len(head), len(body)) + head + body)
             await self.proc.stdin.drain()
-            return await asyncio.wait_for(self._recv(), timeout_s)
-        except (asyncio.TimeoutError, RunnerFailed, ConnectionError, OSError) as e:
+        except (ConnectionError, OSError) as e:
             await self.kill()
-            raise RunnerFailed(f"runner failed during {header.get('op')!r}: {type(e).__name__}: {e}") from None
+            raise RunnerFailed(f"runner failed while receiving {header.get('op')!r}: {e}") from None
+
+    async def recv(self, timeout_s: float) -> tuple[dict, bytes]:
+        """The next frame; on timeout or a broken runner, kill it and raise RunnerFailed."""
+        try:
+            return await asyncio.wait_for(self._recv(), timeout_s)
+        except (asyncio.TimeoutError, RunnerFailed) as e:
+            await self.kill()
+            raise RunnerFailed(f"runner failed: {type(e).__name__}: {e}") from None
 
     @property
     def alive(self) -> bool:

@@ -3,12 +3,12 @@
 The server starts one runner per worker and talks to it over stdin/stdout with frames
 ``>II`` (header length, body length) + JSON header + raw body. Ops:
 
-- ``load``   {lang, mode, entry_point, compile_time_s, compile_memory_mb}, body = source.
-             Python is compiled once here; C++ is compiled once with g++ in a sandboxed child.
-             Reply {ok, output}.
-- ``test``   {time_s, memory_mb, output_bytes, payload, nonce?}, body = stdin bytes.
-             Reply {exit_code, signal, timed_out, output_exceeded, time_s, lens}, body = stdout+stderr+result.
-- ``unload`` drop the program (and the binary).
+- ``run``  {lang, mode, entry_point, compile_time_s, compile_memory_mb, total_time_s, code_len,
+            tests: [{time_s, memory_mb, output_bytes, stdin_len, payload?, nonce?}]}, body = code + all stdins.
+            Python is compiled once here; C++ once with g++ in a sandboxed child. Reply: {compile_error} alone,
+            or one frame per test run {index, exit_code, signal, timed_out, output_exceeded, time_s, cpu_s, lens}
+            (body = stdout + stderr + result channel) and then {done}. Tests stop early at the total time cap
+            or when a ``stop`` frame from the server (stop_on_first_failure) is waiting between two tests.
 
 Each test (and each compile) is ONE fork of this warm process: the child becomes pid 1 of fresh PID and mount
 namespaces (own session, fresh size-capped /tmp and /proc, read-only /box), applies rlimits, sets no_new_privs,
@@ -291,8 +291,9 @@ class Program:
         with open(f"{BOX}/main.cpp", "wb") as f:
             f.write(source)
         cmd = ["/usr/bin/g++", "-pipe", "-O2", "-std=c++17", "-o", f"{BOX}/prog", f"{BOX}/main.cpp"]
-        head, body = run_one(lambda: _exec(cmd[0], cmd, {"PATH": "/usr/bin:/bin"}), b"",  # collect2 needs PATH header["compile_time_s"], header["compile_memory_mb"], 1 << 20,
-                             max(TMP_MB, 256), box_ro=False)
+        env = {"PATH": "/usr/bin:/bin"}  # collect2 looks for ld on PATH
+        head, body = run_one(lambda: _exec(cmd[0], cmd, env), b"", header["compile_time_s"],
+                             header["compile_memory_mb"], 1 << 20, max(TMP_MB, 256), box_ro=False)
         n_out, n_err = head["lens"][:2]
         if head["exit_code"] != 0:
             why = "compiler timed out" if head["timed_out"] else \
@@ -309,6 +310,56 @@ class CompileError(Exception):
     pass
 
 
+def _read_frame() -> tuple:
+    hlen, blen = struct.unpack(">II", _read_exact(8))
+    return json.loads(_read_exact(hlen)), (_read_exact(blen) if blen else b"")
+
+
+def _stop_requested() -> bool:
+    """Between tests: has the server sent "stop" (stop_on_first_failure)? Non-blocking."""
+    if not select.select([IN_FD], [], [], 0)[0]:
+        return False
+    return _read_frame()[0].get("op") == "stop"
+
+
+def _run_program(header: dict, body: bytes) -> None:
+    """One request: compile once, run the tests in order streaming one frame per test, then "done"."""
+    code_len = header["code_len"]
+    try:
+        program = Program(header, body[:code_len])
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError, CompileError) as e:
+        import traceback
+        msg = str(e) if isinstance(e, CompileError) else "".join(traceback.format_exception_only(e))
+        _send({"compile_error": msg})
+        return
+    deadline = time.monotonic() + header["total_time_s"]
+    offset = code_len
+    try:
+        for i, test in enumerate(header.pop("tests")):
+            stdin = body[offset:offset + test["stdin_len"]]
+            offset += test["stdin_len"]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or _stop_requested():
+                break
+            extra = ()
+            if "nonce" in test:  # assert mode: the nonce waits in a pipe, read only after the assertion
+                nonce_r, nonce_w = os.pipe()
+                os.write(nonce_w, test.pop("nonce").encode())
+                os.close(nonce_w)
+                extra = (nonce_r,)
+            h, b = run_one(program.target(test.get("payload")), stdin, min(test["time_s"], remaining),
+                           test["memory_mb"], test["output_bytes"], TMP_MB, box_ro=NS, extra_fds=extra)
+            h["index"] = i
+            _send(h, b)
+    finally:
+        for name in ("main.cpp", "prog"):
+            try:
+                os.unlink(f"{BOX}/{name}")
+            except FileNotFoundError:
+                pass
+    _send({"done": True})
+
+
 def main() -> None:
     # A pathological program must not let the parser eat the machine: cap the runner's own address space
     # (soft limit only, so each child can still set its own limit).
@@ -320,40 +371,12 @@ def main() -> None:
     devnull = os.open("/dev/null", os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
-    program = None
     _send({"ready": True, "python": sys.version.split()[0], "isolated": NS})
     while True:
-        hlen, blen = struct.unpack(">II", _read_exact(8))
-        header = json.loads(_read_exact(hlen))
-        body = _read_exact(blen) if blen else b""
-        op = header["op"]
-        if op == "load":
-            program = None
-            try:
-                program = Program(header, body)
-                _send({"ok": True})
-            except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError, CompileError) as e:
-                import traceback
-                msg = str(e) if isinstance(e, CompileError) else "".join(traceback.format_exception_only(e))
-                _send({"ok": False, "output": msg})
-        elif op == "test":
-            extra = ()
-            if "nonce" in header:  # assert mode: the nonce waits in a pipe, read only after the assertion
-                nonce_r, nonce_w = os.pipe()
-                os.write(nonce_w, header.pop("nonce").encode())
-                os.close(nonce_w)
-                extra = (nonce_r,)
-            h, b = run_one(program.target(header.get("payload")), body, header["time_s"], header["memory_mb"],
-                           header["output_bytes"], TMP_MB, box_ro=NS, extra_fds=extra)
-            _send(h, b)
-        elif op == "unload":
-            program = None
-            for name in ("main.cpp", "prog"):
-                try:
-                    os.unlink(f"{BOX}/{name}")
-                except FileNotFoundError:
-                    pass
-            _send({"ok": True})
+        header, body = _read_frame()
+        if header["op"] == "run":
+            _run_program(header, body)
+        # anything else is a late "stop" for a program that already finished: ignore it
 
 
 def _enter_base_pidns() -> None:
