@@ -36,8 +36,7 @@ class RunnerSpec:
     tmp_mb: int = 64
     max_procs: int = 16
     file_mb: int = 16
-    box_mb: int = 512
-    _box_dirs: list[str] = field(default_factory=list, repr=False)
+    _tmp_dirs: list[str] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         if self.isolated and shutil.which("bwrap") is None:
@@ -61,11 +60,11 @@ class RunnerSpec:
             os.close(r)
 
     def _argv(self, seccomp_fd: int | None) -> list[str]:
-        opts = ["--tmp-mb", str(self.tmp_mb), "--max-procs", str(self.max_procs), "--file-mb", str(self.file_mb)]
+        opts = ["--max-procs", str(self.max_procs), "--file-mb", str(self.file_mb)]
         if not self.isolated:
-            box = tempfile.mkdtemp(prefix="sandbox-unsafe-")
-            self._box_dirs.append(box)
-            return [self.python, "-I", "-c", RUNNER_SOURCE, "--no-ns", "--box", box, *opts]
+            tmp = tempfile.mkdtemp(prefix="sandbox-unsafe-")
+            self._tmp_dirs.append(tmp)
+            return [self.python, "-I", "-c", RUNNER_SOURCE, "--no-ns", "--tmp", tmp, *opts]
         bwrap = shutil.which("bwrap")
         return [
             bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
@@ -73,9 +72,8 @@ class RunnerSpec:
             "--ro-bind", "/usr", "/usr", "--tmpfs", "/usr/local", "--remount-ro", "/usr/local",
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
-            "--proc", "/proc", "--dev", "/dev",
-            "--size", str(self.tmp_mb << 20), "--tmpfs", "/tmp",
-            "--size", str(self.box_mb << 20), "--perms", "0755", "--tmpfs", "/box",
+            "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
+            "--size", str(self.tmp_mb << 20), "--perms", "1777", "--tmpfs", "/tmp",
             "--remount-ro", "/",
             *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
             self.python, "-I", "-c", RUNNER_SOURCE, *opts,
@@ -89,6 +87,6 @@ class RunnerSpec:
         return kw
 
     def cleanup(self) -> None:
-        for box in self._box_dirs:
-            shutil.rmtree(box, ignore_errors=True)
-        self._box_dirs.clear()
+        for tmp in self._tmp_dirs:
+            shutil.rmtree(tmp, ignore_errors=True)
+        self._tmp_dirs.clear()

@@ -22,6 +22,7 @@ import json
 import os
 import resource
 import select
+import shutil
 import signal
 import struct
 import sys
@@ -29,12 +30,11 @@ import time
 
 LIBC = ctypes.CDLL(None, use_errno=True)
 NS = "--no-ns" not in sys.argv  # unsafe mode: no namespaces, process-group kill only
-TMP_MB = int(sys.argv[sys.argv.index("--tmp-mb") + 1]) if "--tmp-mb" in sys.argv else 64
 MAX_PROCS = int(sys.argv[sys.argv.index("--max-procs") + 1]) if "--max-procs" in sys.argv else 16
 FILE_MB = int(sys.argv[sys.argv.index("--file-mb") + 1]) if "--file-mb" in sys.argv else 16
-BOX = sys.argv[sys.argv.index("--box") + 1] if "--box" in sys.argv else "/box"
-CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+# The only writable place: bwrap's size-capped tmpfs /tmp (unsafe mode: a private temporary directory).
+TMP = sys.argv[sys.argv.index("--tmp") + 1] if "--tmp" in sys.argv else "/tmp"
+CLONE_NEWPID = 0x20000000
 STDERR_KEEP = 4096
 RUNNER_MEMORY_MB = 4096
 
@@ -131,8 +131,8 @@ def _close_except(keep: set) -> None:
     os.closerange(low, 1 << 16)
 
 
-def _sandboxed(target, stdio, time_s: float, memory_mb: int, tmp_mb: int, box_ro: bool) -> int:
-    """Fork C = target() as pid 1 of fresh PID + mount namespaces; returns its pid (in the runner's namespace).
+def _sandboxed(target, stdio, time_s: float, memory_mb: int) -> int:
+    """Fork C = target() as pid 1 of a fresh PID namespace; returns its pid (in the runner's namespace).
 
     When C exits, the kernel kills everything left in its PID namespace. Being pid 1, C ignores signals it
     sends itself unless it handles them; the runner's SIGKILL (timeout) and the CPU hard limit still kill it."""
@@ -150,16 +150,7 @@ def _sandboxed(target, stdio, time_s: float, memory_mb: int, tmp_mb: int, box_ro
         return pid
     rc = 70
     try:
-        if NS:
-            _check(LIBC.unshare(CLONE_NEWNS), "unshare(mnt)")
-            _check(LIBC.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount private")
-            opts = f"size={tmp_mb}m,mode=1777".encode()
-            _check(LIBC.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, opts), "mount /tmp")
-            _check(LIBC.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV, None), "mount /proc")
-            os.chdir("/tmp")
-            if box_ro:
-                flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
-                _check(LIBC.mount(None, BOX.encode(), None, flags, None), "remount box")
+        os.chdir(TMP)
         os.setsid()  # own session and process group: kill(0, ...) cannot reach the runner
         for i, fd in enumerate(stdio):
             os.dup2(fd, i)
@@ -170,14 +161,32 @@ def _sandboxed(target, stdio, time_s: float, memory_mb: int, tmp_mb: int, box_ro
         os._exit(rc)
 
 
-def run_one(target, stdin: bytes, time_s: float, memory_mb: int, out_cap: int, tmp_mb: int, box_ro: bool,
-            extra_fds=()):
+def _wipe_tmp() -> None:
+    """Remove everything in /tmp (every process of the last run is dead by now). Fails loudly if it cannot."""
+    for entry in os.scandir(TMP):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, onerror=_chmod_retry)
+        else:
+            os.unlink(entry.path)
+
+
+def _chmod_retry(func, path, _exc) -> None:
+    """A program may chmod its own directories to 000; we own them too, so make them removable."""
+    os.chmod(os.path.dirname(path), 0o700)
+    if os.path.isdir(path) and not os.path.islink(path):
+        os.chmod(path, 0o700)
+        shutil.rmtree(path, onerror=_chmod_retry)
+    else:
+        func(path)
+
+
+def run_one(target, stdin: bytes, time_s: float, memory_mb: int, out_cap: int, extra_fds=(), keep_tmp=False):
     """Run target() sandboxed with stdin; collect stdout, stderr, and the result channel (fd 3)."""
     pipes = [os.pipe() for _ in range(4)]  # stdin, stdout, stderr, result
     child_ends = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1], *extra_fds]
     start = time.monotonic()
-    pid = _sandboxed(target, child_ends, time_s, memory_mb, tmp_mb, box_ro)
-    for fd in child_ends:
+    pid = _sandboxed(target, child_ends, time_s, memory_mb)
+    for fd in child_ends[:4]:  # extra_fds stay the caller's
         os.close(fd)
     stdin_w = pipes[0][1]
     os.set_blocking(stdin_w, False)
@@ -244,6 +253,8 @@ def run_one(target, stdin: bytes, time_s: float, memory_mb: int, out_cap: int, t
             pass
     for fd in [pidfd, *outs, *([stdin_w] if stdin_w >= 0 else [])]:
         os.close(fd)
+    if not keep_tmp:
+        _wipe_tmp()
     stdout, stderr, result = (bytes(outs[pipes[i][0]]) for i in (1, 2, 3))
     header = {"time_s": round(elapsed, 6), "timed_out": timed_out, "output_exceeded": exceeded,
               "exit_code": None, "signal": None, "cpu_s": usage.ru_utime + usage.ru_stime,
@@ -274,9 +285,12 @@ def _send(header: dict, body: bytes = b"") -> None:
         view = view[os.write(OUT_FD, view):]
 
 
-def _exec(path: str, argv: list, env: dict) -> int:
+def _exec(path, argv: list, env: dict) -> int:
+    """execve a path, or (int) a descriptor whose close-on-exec flag is restored first."""
     for sig in (signal.SIGPIPE, signal.SIGXFSZ):  # ignored by Python; give the program the defaults
         signal.signal(sig, signal.SIG_DFL)
+    if isinstance(path, int):
+        os.set_inheritable(path, False)
     os.execve(path, argv, env)
     return 127
 
@@ -284,26 +298,36 @@ def _exec(path: str, argv: list, env: dict) -> int:
 class Program:
     def __init__(self, header: dict, source: bytes):
         self.lang, self.mode, self.entry = header["lang"], header["mode"], header.get("entry_point") or ""
-        self.code = None
+        self.code, self.exe_fd = None, -1
         if self.lang == "python":
             self.code = compile(source, "main.py", "exec", dont_inherit=True)
             return
-        with open(f"{BOX}/main.cpp", "wb") as f:
+        with open(f"{TMP}/main.cpp", "wb") as f:
             f.write(source)
-        cmd = ["/usr/bin/g++", "-pipe", "-O2", "-std=c++17", "-o", f"{BOX}/prog", f"{BOX}/main.cpp"]
+        cmd = ["/usr/bin/g++", "-pipe", "-O2", "-std=c++17", "-o", f"{TMP}/prog", f"{TMP}/main.cpp"]
         env = {"PATH": "/usr/bin:/bin"}  # collect2 looks for ld on PATH
         head, body = run_one(lambda: _exec(cmd[0], cmd, env), b"", header["compile_time_s"],
-                             header["compile_memory_mb"], 1 << 20, max(TMP_MB, 256), box_ro=False)
+                             header["compile_memory_mb"], 1 << 20, keep_tmp=True)
         n_out, n_err = head["lens"][:2]
-        if head["exit_code"] != 0:
-            why = "compiler timed out" if head["timed_out"] else \
-                f"compiler failed (exit {head['exit_code']}, signal {head['signal']})"
-            raise CompileError((body[n_out:n_out + n_err] + body[:n_out]).decode("utf-8", "replace") or why)
+        try:
+            if head["exit_code"] != 0:
+                why = "compiler timed out" if head["timed_out"] else \
+                    f"compiler failed (exit {head['exit_code']}, signal {head['signal']})"
+                raise CompileError((body[n_out:n_out + n_err] + body[:n_out]).decode("utf-8", "replace") or why)
+            # Programs get the binary only as a close-on-exec descriptor: no path, nothing to overwrite.
+            self.exe_fd = os.open(f"{TMP}/prog", os.O_RDONLY | os.O_CLOEXEC)
+        finally:
+            _wipe_tmp()
 
     def target(self, payload):
         if self.lang == "python":
             return lambda: _python_child(self.code, self.mode, self.entry, payload, 3, 4)
-        return lambda: _exec(f"{BOX}/prog", ["prog"], {})
+        return lambda: _exec(4, ["prog"], {})
+
+    def close(self) -> None:
+        if self.exe_fd >= 0:
+            os.close(self.exe_fd)
+            self.exe_fd = -1
 
 
 class CompileError(Exception):
@@ -341,22 +365,22 @@ def _run_program(header: dict, body: bytes) -> None:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or _stop_requested():
                 break
-            extra = ()
+            nonce_r = -1
             if "nonce" in test:  # assert mode: the nonce waits in a pipe, read only after the assertion
                 nonce_r, nonce_w = os.pipe()
                 os.write(nonce_w, test.pop("nonce").encode())
                 os.close(nonce_w)
-                extra = (nonce_r,)
-            h, b = run_one(program.target(test.get("payload")), stdin, min(test["time_s"], remaining),
-                           test["memory_mb"], test["output_bytes"], TMP_MB, box_ro=NS, extra_fds=extra)
+            extra = tuple(fd for fd in (program.exe_fd, nonce_r) if fd >= 0)  # fd 4 of the program
+            try:
+                h, b = run_one(program.target(test.get("payload")), stdin, min(test["time_s"], remaining),
+                               test["memory_mb"], test["output_bytes"], extra_fds=extra)
+            finally:
+                if nonce_r >= 0:
+                    os.close(nonce_r)
             h["index"] = i
             _send(h, b)
     finally:
-        for name in ("main.cpp", "prog"):
-            try:
-                os.unlink(f"{BOX}/{name}")
-            except FileNotFoundError:
-                pass
+        program.close()
     _send({"done": True})
 
 
