@@ -7,10 +7,12 @@ It returns one `float | None` per completion; `None` means "another task" or "co
 
 from __future__ import annotations
 
+import difflib
 from typing import Any, ClassVar, Sequence
 
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
+TASKS = ("math", "code", "general")
 
 Completion = str | list[dict[str, Any]]
 
@@ -45,6 +47,26 @@ def prompt_text(prompt: Any) -> str:
     return str((users[-1] if users else prompt[-1]).get("content") or "") if prompt else ""
 
 
+def check_tasks(tasks: Any) -> tuple[str, ...]:
+    """Validate a `tasks` kwarg (a task name or a non-empty list of them) against `TASKS`."""
+    if isinstance(tasks, str):
+        tasks = [tasks]
+    if not isinstance(tasks, (list, tuple)) or not tasks or not all(isinstance(t, str) for t in tasks):
+        raise TypeError(f"tasks must be a non-empty list of task names, got {tasks!r}")
+    for t in tasks:
+        if t not in TASKS:
+            close = difflib.get_close_matches(t, TASKS, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown task {t!r}{hint} (known tasks: {', '.join(TASKS)})")
+    return tuple(tasks)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be true or false, got {value!r}")
+    return value
+
+
 class Reward:
     """Base class of every registered reward.
 
@@ -58,6 +80,8 @@ class Reward:
     name: ClassVar[str] = ""
     tasks: ClassVar[tuple[str, ...]] = ()
     columns: ClassVar[tuple[str, ...]] = ()
+    # The chat template opens the assistant turn with `<think>\n`, so a completion starts inside its thinking.
+    require_thinking: bool = True
 
     @property
     def __name__(self) -> str:  # TRL names the metric `rewards/<__name__>/mean`
@@ -71,6 +95,19 @@ class Reward:
         if task is None:
             return list(range(len(completions)))
         return [i for i, t in enumerate(task) if self.applies(t)]
+
+    def response_text(self, completion: Completion) -> str:
+        """The assistant turn as the model produced it.
+
+        With `require_thinking` (the default: the chat template opened `<think>`), a completion that does not open
+        thinking itself is read as starting inside it, so a completion without `</think>` has no answer and text
+        before `</think>` never counts as the answer. Rewards set `require_thinking=False` for chat templates that
+        do not open thinking.
+        """
+        text = completion_text(completion)
+        if self.require_thinking and THINK_OPEN not in text:
+            return f"{THINK_OPEN}\n{text}"
+        return text
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"

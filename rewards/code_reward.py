@@ -4,7 +4,7 @@ Per code row (other tasks get `None`):
 - the program is the last fenced block of the answer part (`rewards.code_extract`); its language comes from the
   fence tag, else from the row's `tests.language`. In `stdio` mode any supported language may answer; in `call` and
   `assert` modes only blocks in the row's language are candidates;
-- no block, or no answer part (unclosed thinking) -> 0.0; compile error -> `compile_error_score`;
+- no block, or no answer part (thinking never closed; see `Reward.response_text`) -> 0.0; compile error -> `compile_error_score`;
 - otherwise `pass_rate` (passed / total) or `all_pass` (1.0 only if every test passes);
 - a row whose `tests` the sandbox rejects (`invalid_request`) is a dataset problem, not a wrong answer: `None`,
   logged and counted under `rewards/code_tests/invalid_rows`;
@@ -23,7 +23,7 @@ import math
 import os
 from typing import Any, Callable, Sequence
 
-from rewards.base import Completion, Reward, answer_part, completion_text
+from rewards.base import Completion, Reward, answer_part, check_bool
 from rewards.code_extract import SUPPORTED_LANGUAGES, extract_final_code, normalize_language
 from rewards.infra import report_failures
 from rewards.registry import register
@@ -73,10 +73,12 @@ class CodeTests(Reward):
         timeout_s: float = 60.0,
         retries: int = 3,
         max_failure_fraction: float = 0.5,
+        require_thinking: bool = True,
     ) -> None:
         if scoring not in SCORING_MODES:
             raise ValueError(f"scoring must be one of {SCORING_MODES}, got {scoring!r}")
         self.scoring = scoring
+        self.require_thinking = check_bool("require_thinking", require_thinking)
         self.compile_error_score = _number("compile_error_score", compile_error_score, -1.0, 1.0)
         self.sandbox_url = None if sandbox_url is None else parse_urls(sandbox_url)
         self.timeout_s = _number("timeout_s", timeout_s, 1e-3, math.inf)
@@ -133,7 +135,7 @@ class CodeTests(Reward):
     # -- scoring ---------------------------------------------------------------------------------------------------
     def _request(self, completion: Completion, row: dict[str, Any]) -> dict[str, Any] | None:
         """The sandbox request for one completion, or `None` when it submits no usable code block."""
-        answer = answer_part(completion_text(completion))
+        answer = answer_part(self.response_text(completion))
         if answer is None:
             return None
         row_language = normalize_language(str(row.get("language", "")))

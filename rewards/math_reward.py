@@ -12,7 +12,7 @@ import functools
 import math
 from typing import Any, Sequence
 
-from rewards.base import Completion, Reward, completion_text
+from rewards.base import Completion, Reward, check_bool
 from rewards.infra import report_failures
 from rewards.math.verifier import DEFAULT_TIMEOUT_S, INFRA_REASONS, verify_batch
 from rewards.registry import register
@@ -21,14 +21,16 @@ from rewards.registry import register
 @register("math_accuracy")
 class MathAccuracy(Reward):
     """Binary math-answer reward. kwargs: `timeout_s` (per-answer hard limit, default 2.0) and
-    `max_failure_fraction` (infrastructure failures tolerated per call before raising, default 0.5).
+    `max_failure_fraction` (infrastructure failures tolerated per call before raising, default 0.5),
+    `require_thinking` (default True: see `Reward.response_text`).
 
     Picklable: its state is the two kwargs; the worker pool is process-wide and created lazily on first use."""
 
     tasks = ("math",)
     columns = ("answer",)
 
-    def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, max_failure_fraction: float = 0.5) -> None:
+    def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, max_failure_fraction: float = 0.5,
+                 require_thinking: bool = True) -> None:
         for key, value in (("timeout_s", timeout_s), ("max_failure_fraction", max_failure_fraction)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise TypeError(f"math_accuracy: {key} must be a number, got {value!r}")
@@ -38,6 +40,7 @@ class MathAccuracy(Reward):
             raise ValueError(f"math_accuracy: max_failure_fraction must be in [0, 1], got {max_failure_fraction}")
         self.timeout_s = float(timeout_s)
         self.max_failure_fraction = float(max_failure_fraction)
+        self.require_thinking = check_bool("math_accuracy: require_thinking", require_thinking)
 
     async def __call__(self, completions: Sequence[Completion], answer: Sequence[str | None] | None = None,
                        task: Sequence[str | None] | None = None, log_metric: Any = None,
@@ -53,7 +56,7 @@ class MathAccuracy(Reward):
         missing = [i for i in rows if not isinstance(answer[i], str)]
         if missing:
             raise ValueError(f"math_accuracy: math rows {missing[:5]} have no gold 'answer' string")
-        pairs = [(answer[i], completion_text(completions[i])) for i in rows]
+        pairs = [(answer[i], self.response_text(completions[i])) for i in rows]
         loop = asyncio.get_running_loop()
         verdicts = await loop.run_in_executor(None, functools.partial(verify_batch, pairs, self.timeout_s))
         failed = 0

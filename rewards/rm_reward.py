@@ -19,10 +19,10 @@ import asyncio
 import math
 from typing import Any, Callable, Sequence
 
-from rewards.base import THINK_CLOSE, Reward, completion_text, prompt_text
+from rewards.base import Reward, answer_part, check_bool, check_tasks, prompt_text
 from rewards.infra import report_failures
 from rewards.registry import register
-from rewards.reward_model import RewardModelScorer, strip_thinking, validate_scorer_options
+from rewards.reward_model import RewardModelScorer, validate_scorer_options
 from rewards.rm_client import RMClient, RMUnavailableError
 from rewards.rm_normalize import clip as clip_scores, infer_groups, length_correlation, neutralize_length, zscore
 
@@ -63,7 +63,7 @@ class RewardModelReward(Reward):
     """
 
     tasks = ("general",)
-    columns = ("constraints",)
+    columns = ()  # reads `constraints` only for gating, and only when the column is present
 
     def __init__(self, model: str | None = None, url: str | None = None, max_length: int = 4096,
                  batch_size: int = 8, dtype: str = "auto", device: str = "auto", normalize: str = "none",
@@ -79,16 +79,13 @@ class RewardModelReward(Reward):
             raise ValueError(f"normalize must be one of {NORMALIZE}, got {normalize!r}")
         if length_guard not in LENGTH_GUARDS:
             raise ValueError(f"length_guard must be one of {LENGTH_GUARDS}, got {length_guard!r}")
-        for name, flag in (("gate_on_rules", gate_on_rules), ("require_thinking", require_thinking)):
-            if not isinstance(flag, bool):
-                raise TypeError(f"{name} must be true or false, got {flag!r}")
+        check_bool("gate_on_rules", gate_on_rules)
+        check_bool("require_thinking", require_thinking)
         if isinstance(max_failure_fraction, bool) or not isinstance(max_failure_fraction, (int, float)) or not (
                 0 <= max_failure_fraction <= 1):
             raise ValueError(f"max_failure_fraction must be in [0, 1], got {max_failure_fraction!r}")
         if tasks is not None:
-            if isinstance(tasks, str) or not all(isinstance(t, str) for t in tasks):
-                raise TypeError(f"tasks must be a list of task names, got {tasks!r}")
-            self.tasks = tuple(tasks)
+            self.tasks = check_tasks(tasks)
         self.scorer = RewardModelScorer(model, max_length, batch_size, dtype, device) if model is not None else None
         self.client = RMClient(url, batch_size=batch_size, timeout_s=timeout_s, max_retries=max_retries,
                                backoff_s=backoff_s) if url is not None else None
@@ -98,10 +95,10 @@ class RewardModelReward(Reward):
         self.no_answer_score = _fill_value("no_answer_score", no_answer_score)
         self.max_failure_fraction = float(max_failure_fraction)
 
-    def _answer(self, text: str) -> str | None:
-        if self.require_thinking and THINK_CLOSE not in text:
-            return None
-        return strip_thinking(text) or None
+    @staticmethod
+    def _answer(text: str) -> str | None:
+        answer = answer_part(text)
+        return answer.strip() or None if answer is not None else None
 
     async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], task: Sequence[str] | None = None,
                        constraints: Sequence[str | None] | None = None,
@@ -110,7 +107,7 @@ class RewardModelReward(Reward):
         rows = self.routed(completions, task)
         if not rows:
             return out
-        texts = {i: completion_text(completions[i]) for i in rows}
+        texts = {i: self.response_text(completions[i]) for i in rows}
         answers = {i: self._answer(texts[i]) for i in rows}
         no_answer = {i for i in rows if answers[i] is None}
         candidates = [i for i in rows if i not in no_answer]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from rewards.base import Completion, Reward, completion_text, prompt_text
+from rewards.base import Completion, Reward, check_bool, prompt_text
 from rewards.registry import register
 from rewards.rules import ConstraintError, check, parse_constraints, score
 
@@ -16,7 +16,8 @@ class RuleChecks(Reward):
     """Scores `general` rows from their `constraints` column (JSON list of `{"id", "kwargs"}`).
 
     kwargs: `mode` "fraction" (default; share of constraints passed) or "all" (1.0 only when every one passes);
-    `loose` (default False) uses IFEval's loose mode for the IFEval checks. Rows of other tasks and rows without
+    `loose` (default False) uses IFEval's loose mode for the IFEval checks; `require_thinking` (default True: see
+    `Reward.response_text`). Rows of other tasks and rows without
     constraints get None. Malformed constraints raise `ConstraintError` naming the row (datasets validate them at
     load time with `rewards.rules.validate_constraints`, so this means a dataset bypassed that).
     """
@@ -24,13 +25,14 @@ class RuleChecks(Reward):
     tasks = ("general",)
     columns = ("constraints",)
 
-    def __init__(self, mode: str = "fraction", loose: bool = False) -> None:
+    def __init__(self, mode: str = "fraction", loose: bool = False, require_thinking: bool = True) -> None:
         if mode not in MODES:
             raise ValueError(f"rule_checks: 'mode' must be one of {list(MODES)}, got {mode!r}")
         if not isinstance(loose, bool):
             raise TypeError(f"rule_checks: 'loose' must be a bool, got {loose!r}")
         self.mode = mode
         self.loose = loose
+        self.require_thinking = check_bool("rule_checks: require_thinking", require_thinking)
 
     def __call__(
         self,
@@ -48,7 +50,7 @@ class RuleChecks(Reward):
                 rows = parse_constraints(constraints[i])
                 if rows is None:
                     continue
-                passed = check(completion_text(completions[i]), rows, prompt_text(prompts[i]), loose=self.loose)
+                passed = check(self.response_text(completions[i]), rows, prompt_text(prompts[i]), loose=self.loose)
             except ConstraintError as e:
                 raise ConstraintError(f"rule_checks: row {i}: {e}") from None
             out[i] = score(passed, self.mode)

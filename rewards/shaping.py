@@ -6,29 +6,12 @@ All three are synchronous, cheap and pure. They score every task unless a `tasks
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any, Sequence
 
-from rewards.base import Completion, Reward, answer_part, completion_text
+from rewards.base import Completion, Reward, answer_part, check_tasks, completion_text
 from rewards.registry import register
 from rewards.rules import think_tags_ok
-
-KNOWN_TASKS = ("math", "code", "general")
-
-
-def _check_tasks(tasks: Any) -> tuple[str, ...]:
-    if isinstance(tasks, str):
-        tasks = [tasks]
-    if not isinstance(tasks, (list, tuple)) or not tasks or not all(isinstance(t, str) for t in tasks):
-        raise TypeError(f"tasks must be a non-empty list of task names, got {tasks!r}")
-    for t in tasks:
-        if t not in KNOWN_TASKS:
-            close = difflib.get_close_matches(t, KNOWN_TASKS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"unknown task {t!r}{hint} (known tasks: {', '.join(KNOWN_TASKS)})")
-    return tuple(tasks)
-
 
 def _check_int(name: str, value: Any, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -41,7 +24,7 @@ class ShapingReward(Reward):
 
     def __init__(self, tasks: Sequence[str] | None = None) -> None:
         if tasks is not None:
-            self.tasks = _check_tasks(tasks)
+            self.tasks = check_tasks(tasks)
 
     def score(self, text: str, ids: Sequence[int] | None) -> float:
         raise NotImplementedError

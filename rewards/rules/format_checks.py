@@ -20,7 +20,7 @@ def think_tags_ok(completion_text: str) -> bool:
     if completion_text.count(THINK_CLOSE) != 1 or completion_text.count(THINK_OPEN) > 1:
         return False
     head, answer = completion_text.split(THINK_CLOSE)
-    if THINK_OPEN in head and head.split(THINK_OPEN)[0].strip():
+    if THINK_OPEN in answer or (THINK_OPEN in head and head.split(THINK_OPEN)[0].strip()):
         return False
     return bool(answer.strip())
 

@@ -154,7 +154,7 @@ def test_pickling_excludes_the_loaded_model(tiny_rm):
     ({"model": "m", "gate_fail_score": "min"}, "gate_fail_score"),
     ({"model": "m", "no_answer_score": float("nan")}, "no_answer_score"),
     ({"model": "m", "max_failure_fraction": 2}, "max_failure_fraction"),
-    ({"model": "m", "tasks": "general"}, "tasks"),
+    ({"model": "m", "tasks": ["genral"]}, "genral"),
     ({"model": "m", "dtype": "int8"}, "dtype"),
     ({"model": "m", "max_length": 0}, "max_length"),
     ({"url": "localhost:8100"}, "url"),
