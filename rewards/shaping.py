@@ -56,26 +56,35 @@ class OverlongPenalty(ShapingReward):
     """DAPO's soft overlong punishment on the completion's token count L.
 
     0 when L <= max_completion_length - cache_length, then linear down to -1 at L = max_completion_length, and -1
-    beyond. `max_completion_length` must equal the trainer's (a truncated completion then scores exactly -1);
+    beyond. `max_completion_length` must equal the trainer's (a truncated completion then scores exactly -1); when
+    it is left out, the pipeline fills in the stage's `grpo.max_completion_length` (`rl.config`).
     `cache_length` (DAPO's L_cache, the soft buffer) defaults to 20% of it, DAPO's 4096 of 20480.
     """
 
     def __init__(
-        self, max_completion_length: int, cache_length: int | None = None, tasks: Sequence[str] | None = None
+        self, max_completion_length: int | None = None, cache_length: int | None = None,
+        tasks: Sequence[str] | None = None,
     ) -> None:
         super().__init__(tasks)
-        self.max_completion_length = _check_int("max_completion_length", max_completion_length, 1)
-        if cache_length is None:
-            cache_length = max_completion_length // 5
-        self.cache_length = _check_int("cache_length", cache_length, 0)
-        if self.cache_length >= self.max_completion_length:
-            raise ValueError(
-                f"cache_length ({cache_length}) must be smaller than max_completion_length ({max_completion_length})"
-            )
+        if max_completion_length is not None:
+            _check_int("max_completion_length", max_completion_length, 1)
+            if cache_length is None:
+                cache_length = max_completion_length // 5
+            if _check_int("cache_length", cache_length, 0) >= max_completion_length:
+                raise ValueError(
+                    f"cache_length ({cache_length}) must be smaller than max_completion_length ({max_completion_length})"
+                )
+        elif cache_length is not None:
+            _check_int("cache_length", cache_length, 0)
+        self.max_completion_length = max_completion_length
+        self.cache_length = cache_length
 
     def score(self, text: str, ids: Sequence[int] | None) -> float:
         if ids is None:
             raise ValueError("overlong_penalty needs `completion_ids` (token ids); GRPOTrainer passes them")
+        if self.max_completion_length is None:
+            raise ValueError("overlong_penalty: max_completion_length is not set; give the trainer's value (the "
+                             "rl pipeline fills it in from the stage's grpo.max_completion_length)")
         n, hi = len(ids), self.max_completion_length
         lo = hi - self.cache_length
         if n <= lo:

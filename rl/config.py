@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 import yaml
 
-from rewards.config import RewardConfigError, RewardSpec, load_reward_config
+from rewards.config import RewardConfigError, RewardSpec, build_rewards, load_reward_config
 from rewards.registry import get as get_reward
 from rl.config_checks import ConfigError, check_keys, choice, integer, mapping, number, string
 from rl.data.adapters import ADAPTERS
@@ -289,6 +289,27 @@ def parse_grpo(stage_grpo: Any, defaults: dict, where: str, eval_fraction: float
     return merged
 
 
+def bind_completion_length(rewards: list[RewardSpec], grpo: dict[str, Any], where: str) -> list[RewardSpec]:
+    """`overlong_penalty` must use the trainer's max_completion_length: fill it in when left out, else check it."""
+    length = grpo.get("max_completion_length", _field_default(_grpo_fields(), "max_completion_length"))
+    bound = []
+    for i, spec in enumerate(rewards):
+        if spec.name == "overlong_penalty":
+            given = spec.kwargs.get("max_completion_length")
+            if given is None:
+                spec = dataclasses.replace(spec, kwargs={**spec.kwargs, "max_completion_length": length})
+                try:
+                    build_rewards([spec])
+                except RewardConfigError as e:
+                    raise ConfigError(f"{where}.rewards[{i}]: {e}") from None
+            elif given != length:
+                raise ConfigError(f"{where}.rewards[{i}] (overlong_penalty): max_completion_length {given} differs "
+                                  f"from the trainer's grpo.max_completion_length {length}; a truncated completion "
+                                  "must score exactly -1 (leave it out to use the trainer's)")
+        bound.append(spec)
+    return bound
+
+
 def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None) -> StageConfig:
     where = f"stages[{i}]"
     data = mapping(data, where, none_ok=False)
@@ -309,10 +330,11 @@ def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None) -> S
         raise ConfigError(f"{where}.rewards: {e}") from None
     eval_fraction = number(data.get("eval_fraction", 0.0), f"{where}.eval_fraction", 0.0, 1.0, hi_open=True)
     check_reward_columns(rewards, sources, where)
+    grpo = parse_grpo(data.get("grpo"), defaults, where, eval_fraction)
     return StageConfig(
-        name=name, datasets=sources, rewards=rewards,
+        name=name, datasets=sources, rewards=bind_completion_length(rewards, grpo, where),
         reward_source=str(ref) if isinstance(ref, (str, Path)) else "inline",
-        grpo=parse_grpo(data.get("grpo"), defaults, where, eval_fraction),
+        grpo=grpo,
         system_prompt=string(data.get("system_prompt"), f"{where}.system_prompt", none_ok=True),
         max_prompt_tokens=integer(data.get("max_prompt_tokens"), f"{where}.max_prompt_tokens", 1, none_ok=True),
         eval_fraction=eval_fraction,

@@ -11,7 +11,8 @@ import json
 import sys
 from typing import Any
 
-TASKS = ("math", "code", "general")
+from rewards.base import TASKS
+
 ROW_COLUMNS = ("prompt", "task", "answer", "tests", "constraints")
 # The column each task reads besides prompt/task (None: no extra column required).
 TASK_COLUMN = {"math": "answer", "code": "tests", "general": "constraints"}

@@ -72,7 +72,6 @@ def test_stage1_config_contents():
     ({"name": "code_tests", "kwargs": {"sandbox_url": "localhost:8080"}}, "must start with http"),
     ({"name": "code_tests", "kwargs": {"max_failure_fraction": 2}}, "max_failure_fraction"),
     ({"name": "overlong_penalty", "kwargs": {"max_completion_length": 64, "cache": 8}}, "unexpected keyword"),
-    ({"name": "overlong_penalty"}, "max_completion_length"),
     ({"name": "overlong_penalty", "kwargs": {"max_completion_length": 64, "cache_length": 64}}, "cache_length"),
     ({"name": "repetition_penalty", "kwargs": {"max_penalty": 1}}, "max_penalty"),
     ({"name": "think_format", "kwargs": {"tasks": ["cod"]}}, "did you mean 'code'"),

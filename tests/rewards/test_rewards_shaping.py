@@ -44,8 +44,8 @@ def test_overlong_penalty_defaults_and_validation():
         OverlongPenalty(max_completion_length=100, cache_length=100)
     with pytest.raises(ValueError, match="max_completion_length"):
         OverlongPenalty(max_completion_length=0)
-    with pytest.raises(TypeError):
-        OverlongPenalty()  # the trainer's length is required
+    with pytest.raises(ValueError, match="max_completion_length is not set"):
+        OverlongPenalty()(completions=["x"], completion_ids=[[0]])  # rl.config fills in the trainer's length
     with pytest.raises(ValueError, match="did you mean 'math'"):
         OverlongPenalty(max_completion_length=10, tasks=["maths"])
     with pytest.raises(ValueError, match="completion_ids"):

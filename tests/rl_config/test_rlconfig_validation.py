@@ -241,3 +241,13 @@ def test_lora_true_means_defaults(tmp_path):
     cfg = load_pipeline_config(write(tmp_path, data))
     assert cfg.model_options.lora == LoraOptions() and cfg.model_options.gradient_checkpointing
     assert cfg.model_options.rope_scaling["rope_type"] == "yarn"
+
+
+def test_overlong_penalty_takes_the_trainers_completion_length(tmp_path):
+    data = base_config()
+    data["stages"][0]["rewards"].append({"name": "overlong_penalty"})
+    data["stages"][0]["grpo"]["max_completion_length"] = 96
+    spec = load_pipeline_config(write(tmp_path, data)).stages[0].rewards[-1]
+    assert spec.kwargs == {"max_completion_length": 96}
+    data["stages"][0]["rewards"][-1]["kwargs"] = {"max_completion_length": 128}
+    assert "differs from the trainer's grpo.max_completion_length 96" in error(tmp_path, data)
