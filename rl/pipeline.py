@@ -92,7 +92,11 @@ def run_pipeline(pipeline: Any) -> list[StageResult | None]:
     """Run every stage; returns one result per stage (None for a stage skipped as already finished)."""
     from accelerate import PartialState
 
-    state = PartialState()
+    from rl.models import on_cuda
+
+    # Initialise the process group as TrainingArguments will (gloo on CPU), so the sandbox URL exchange and the
+    # done-file barrier work before the first trainer exists; TrainingArguments reuses the process group.
+    state = PartialState(cpu=not on_cuda())
     if pipeline.sandbox.urls and not os.environ.get(SANDBOX_ENV):
         os.environ[SANDBOX_ENV] = ",".join(pipeline.sandbox.urls)
     results: list[StageResult | None] = []
