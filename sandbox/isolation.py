@@ -60,7 +60,7 @@ class RunnerSpec:
             os.close(r)
 
     def _argv(self, seccomp_fd: int | None) -> list[str]:
-        opts = ["--max-procs", str(self.max_procs), "--file-mb", str(self.file_mb)]
+        opts = ["--tmp-mb", str(self.tmp_mb), "--max-procs", str(self.max_procs), "--file-mb", str(self.file_mb)]
         if not self.isolated:
             tmp = tempfile.mkdtemp(prefix="sandbox-unsafe-")
             self._tmp_dirs.append(tmp)
@@ -73,7 +73,7 @@ class RunnerSpec:
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
             "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
-            "--size", str(self.tmp_mb << 20), "--perms", "1777", "--tmpfs", "/tmp",
+            "--tmpfs", "/tmp",  # the runner mounts its own size-capped tmpfs here
             "--remount-ro", "/",
             *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
             self.python, "-I", "-c", RUNNER_SOURCE, *opts,

@@ -10,12 +10,13 @@ The server starts one runner per worker and talks to it over stdin/stdout with f
             (body = stdout + stderr + result channel) and then {done}. Tests stop early at the total time cap
             or when a ``stop`` frame from the server (stop_on_first_failure) is waiting between two tests.
 
-Each test (and each compile) is ONE fork of this warm process: the child becomes pid 1 of fresh PID and mount
-namespaces (own session, fresh size-capped /tmp and /proc, read-only /box), applies rlimits, sets no_new_privs,
-drops every capability, then runs the program (Python: the code object compiled once at load; C++: execve of the
-binary compiled once). bwrap's seccomp filter applies throughout. When the child exits, the kernel kills every
-process left in its PID namespace (setsid double-forked daemons included) and its /tmp vanishes with the mount
-namespace. The runner kills the child on timeout or output limit. The runner itself never sees expected outputs.
+Each test (and each compile) is ONE fork of this warm process: the child becomes pid 1 of a fresh PID namespace,
+starts its own session, applies rlimits, sets no_new_privs, drops every capability, then runs the program
+(Python: the code object compiled once at load; C++: the binary compiled once, passed as a close-on-exec fd).
+bwrap's seccomp filter applies throughout. When the child exits, the kernel kills every process left in its PID
+namespace (setsid double-forked daemons included). The only writable place is the size-capped /tmp, which is
+replaced by a fresh tmpfs after any run that left something in it. The runner kills the child on timeout or
+output limit. The runner never sees expected outputs.
 """
 import ctypes
 import json
@@ -34,7 +35,9 @@ MAX_PROCS = int(sys.argv[sys.argv.index("--max-procs") + 1]) if "--max-procs" in
 FILE_MB = int(sys.argv[sys.argv.index("--file-mb") + 1]) if "--file-mb" in sys.argv else 16
 # The only writable place: bwrap's size-capped tmpfs /tmp (unsafe mode: a private temporary directory).
 TMP = sys.argv[sys.argv.index("--tmp") + 1] if "--tmp" in sys.argv else "/tmp"
-CLONE_NEWPID = 0x20000000
+TMP_MB = int(sys.argv[sys.argv.index("--tmp-mb") + 1]) if "--tmp-mb" in sys.argv else 64
+CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
+MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE, MNT_DETACH = 2, 4, 16384, 1 << 18, 2
 STDERR_KEEP = 4096
 RUNNER_MEMORY_MB = 4096
 
@@ -161,23 +164,26 @@ def _sandboxed(target, stdio, time_s: float, memory_mb: int) -> int:
         os._exit(rc)
 
 
+def _mount_tmp() -> None:
+    opts = f"size={TMP_MB}m,mode=1777".encode()
+    _check(LIBC.mount(b"tmpfs", TMP.encode(), b"tmpfs", MS_NOSUID | MS_NODEV, opts), "mount /tmp")
+
+
 def _wipe_tmp() -> None:
-    """Remove everything in /tmp (every process of the last run is dead by now). Fails loudly if it cannot."""
-    for entry in os.scandir(TMP):
-        if entry.is_dir(follow_symlinks=False):
-            shutil.rmtree(entry.path, onerror=_chmod_retry)
-        else:
-            os.unlink(entry.path)
-
-
-def _chmod_retry(func, path, _exc) -> None:
-    """A program may chmod its own directories to 000; we own them too, so make them removable."""
-    os.chmod(os.path.dirname(path), 0o700)
-    if os.path.isdir(path) and not os.path.islink(path):
-        os.chmod(path, 0o700)
-        shutil.rmtree(path, onerror=_chmod_retry)
-    else:
-        func(path)
+    """Leave /tmp empty for the next run (every process of the last one is dead by now). Whatever a program
+    left there (deep trees, chmod 000 directories, fifos) goes at once: the tmpfs is replaced by a fresh one."""
+    with os.scandir(TMP) as it:
+        if next(it, None) is None:
+            return
+    if NS:
+        _check(LIBC.umount2(TMP.encode(), MNT_DETACH), "umount /tmp")
+        _mount_tmp()
+    else:  # unsafe mode: a plain private directory, best effort
+        for entry in os.scandir(TMP):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
 
 
 def run_one(target, stdin: bytes, time_s: float, memory_mb: int, out_cap: int, extra_fds=(), keep_tmp=False):
@@ -392,6 +398,10 @@ def main() -> None:
     os.environ.clear()  # bwrap starts us with an empty environment; drop what the interpreter added (LC_CTYPE)
     if NS:
         _check(LIBC.prctl(36, 1, 0, 0, 0), "subreaper")
+        # our own mount namespace, so we may replace /tmp's tmpfs (the programs share it, one at a time)
+        _check(LIBC.unshare(CLONE_NEWNS), "unshare(mnt)")
+        _check(LIBC.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount private")
+        _mount_tmp()
     devnull = os.open("/dev/null", os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)

@@ -1,9 +1,9 @@
 """The seccomp filter bubblewrap installs on every runner (and so on every program it starts).
 
 Denied with EPERM: ptrace and cross-process memory access, kexec, bpf, perf, userfaultfd, the kernel keyring,
-open_by_handle_at, kernel modules, pivot_root/umount and the new mount API, clone() with any CLONE_NEW* flag.
+open_by_handle_at, kernel modules, pivot_root and the new mount API, clone() with any CLONE_NEW* flag.
 clone3 gets ENOSYS (glibc then falls back to clone, whose flags the filter can see). Foreign syscall ABIs
-(i386 via int 0x80, x32) kill the process. unshare/setns/mount stay allowed for the runner itself, which holds
+(i386 via int 0x80, x32) kill the process. unshare/setns/mount/umount stay allowed for the runner itself, which holds
 CAP_SYS_ADMIN inside its own user namespace; programs run without capabilities, so those calls fail for them.
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ import struct
 # arch: (AUDIT_ARCH, clone, clone3, denied syscall numbers)
 _TABLE = {
     "x86_64": (0xC000003E, 56, 435, [101, 310, 311, 246, 320, 321, 298, 323, 250, 248, 249, 304, 175, 313, 176,
-                                     155, 166, 428, 429, 430, 431, 432, 433, 442]),
+                                     155, 428, 429, 430, 431, 432, 433, 442]),
     "aarch64": (0xC00000B7, 220, 435, [117, 270, 271, 104, 294, 280, 241, 282, 219, 217, 218, 265, 105, 273, 106,
-                                      41, 39, 428, 429, 430, 431, 432, 433, 442]),
+                                      41, 428, 429, 430, 431, 432, 433, 442]),
 }
 _NS_FLAGS = 0x7E020000 | 0x80  # every CLONE_NEW* flag (incl. CLONE_NEWTIME)
 _LD, _JEQ, _JGE, _JSET, _RET = 0x20, 0x15, 0x35, 0x45, 0x06

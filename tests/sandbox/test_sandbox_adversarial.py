@@ -222,3 +222,24 @@ print(os.getuid(), status["CapEff"].strip(), status["NoNewPrivs"].strip(), statu
     expect = "userns -1\nmntns -1\nmount -1\nptrace -1\nunshare-cmd True\n65534 0000000000000000 1 2"
     t = one(client, code, expect_output=expect, limits={"time_s": 5})
     assert t["status"] == "passed", t
+
+
+def test_hostile_tmp_contents_are_wiped(client):
+    code = """import os, sys
+if sys.stdin.read().strip() == "mess":
+    os.chdir("/tmp")
+    for _ in range(3000):  # deeper than any recursive delete can go
+        os.mkdir("d")
+        os.chdir("d")
+    os.mkfifo("fifo")
+    os.chdir("/tmp")
+    os.mkdir("locked")
+    open("locked/f", "w").write("x")
+    os.chmod("locked", 0)
+    print("made")
+else:
+    print(os.listdir("/tmp"))
+"""
+    res = client.run(py(code, [{"input": "mess", "output": "made"}, {"input": "", "output": "[]"}],
+                        limits={"time_s": 10}))
+    assert [t["status"] for t in res["tests"]] == ["passed", "passed"], res
