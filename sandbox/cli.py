@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--max-body-mb", type=float, default=16.0, help="request body cap (default 16 MiB)")
     s.add_argument("--max-tests", type=int, default=1000, help="tests per request cap")
     s.add_argument("--cache-size", type=int, default=4096, help="results kept in the LRU cache (0 = off)")
-    s.add_argument("--tmp-mb", type=int, default=64, help="size of each test's private /tmp")
+    s.add_argument("--tmp-mb", type=int, default=64,
+                   help="size cap of /tmp, the only writable place (emptied after every run)")
     s.add_argument("--max-procs", type=int, default=16, help="processes/threads a test may create")
     s.add_argument("--file-mb", type=int, default=16, help="largest file a test may write")
     s.add_argument("--log-level", default="INFO")

@@ -49,21 +49,26 @@ class Metrics:
                 "executions": dict(self.executions), "cache_hits": self.cache_hits}
 
     def render(self, gauges: dict[str, float]) -> str:
-        lines = ["# HELP sandbox_http_requests_total HTTP requests by endpoint and status code.",
-                 "# TYPE sandbox_http_requests_total counter"]
-        lines += [f'sandbox_http_requests_total{{endpoint="{e}",code="{c}"}} {n}'
-                  for (e, c), n in sorted(self.requests.items())]
-        lines += ["# HELP sandbox_run_results_total Program runs by response status.",
-                  "# TYPE sandbox_run_results_total counter"]
-        lines += [f'sandbox_run_results_total{{status="{s}"}} {n}' for s, n in sorted(self.results.items())]
-        lines += ["# HELP sandbox_executions_total Test executions by status.", "# TYPE sandbox_executions_total counter"]
-        lines += [f'sandbox_executions_total{{status="{s}"}} {n}' for s, n in sorted(self.executions.items())]
-        lines += ["# HELP sandbox_cache_hits_total Requests answered from the result cache or an identical in-flight run.",
-                  "# TYPE sandbox_cache_hits_total counter", f"sandbox_cache_hits_total {self.cache_hits}"]
+        lines = _family("sandbox_http_requests_total", "counter", "HTTP requests by endpoint and status code.",
+                        [(f'endpoint="{e}",code="{c}"', n) for (e, c), n in sorted(self.requests.items())])
+        lines += _family("sandbox_run_results_total", "counter", "Program runs by response status.",
+                         [(f'status="{k}"', n) for k, n in sorted(self.results.items())])
+        lines += _family("sandbox_executions_total", "counter", "Test executions by status.",
+                         [(f'status="{k}"', n) for k, n in sorted(self.executions.items())])
+        lines += _family("sandbox_cache_hits_total", "counter",
+                         "Requests answered from the result cache or an identical in-flight run.",
+                         [("", self.cache_hits)])
         lines += ["# HELP sandbox_run_duration_seconds Wall time of one program run (all its tests).",
-                  "# TYPE sandbox_run_duration_seconds histogram", *self.request_seconds.render("sandbox_run_duration_seconds")]
+                  "# TYPE sandbox_run_duration_seconds histogram",
+                  *self.request_seconds.render("sandbox_run_duration_seconds")]
         lines += ["# HELP sandbox_test_duration_seconds Wall time of one test execution.",
-                  "# TYPE sandbox_test_duration_seconds histogram", *self.test_seconds.render("sandbox_test_duration_seconds")]
+                  "# TYPE sandbox_test_duration_seconds histogram",
+                  *self.test_seconds.render("sandbox_test_duration_seconds")]
         for name, value in sorted(gauges.items()):
-            lines += [f"# TYPE sandbox_{name} gauge", f"sandbox_{name} {value}"]
+            lines += _family(f"sandbox_{name}", "gauge", name.replace("_", " ") + ".", [("", value)])
         return "\n".join(lines) + "\n"
+
+
+def _family(name: str, kind: str, help_text: str, samples: list[tuple[str, float]]) -> list[str]:
+    out = [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
+    return out + [f"{name}{{{labels}}} {value}" if labels else f"{name} {value}" for labels, value in samples]
