@@ -86,17 +86,16 @@ class Executor:
                   "total_time_s": lim.total_time_s, "code_len": len(code), "tests": tests}
         await runner.send(header, code + b"".join(stdins))
         results: list[dict | None] = [None] * len(req.tests)
-        stopped = False
-        timeout = COMPILE_TIME_S + WATCHDOG_GRACE_S
+        stopped, first = False, True
         while True:
-            try:
-                report, body = await runner.recv(timeout)
+            try:  # the first frame may follow a compilation
+                report, body = await runner.recv(lim.time_s + WATCHDOG_GRACE_S + (COMPILE_TIME_S if first else 0))
             except RunnerFailed:
-                if req.language == "python" and timeout > lim.time_s + WATCHDOG_GRACE_S:
-                    # nothing ran yet: only the parser, inside the runner, can have crashed it
+                if first and req.language == "python":
+                    # nothing came back yet: the Python parser, which runs inside the runner, took it down
                     return self._response("compile_error", [skipped() for _ in req.tests], "the parser crashed")
                 raise
-            timeout = lim.time_s + WATCHDOG_GRACE_S
+            first = False
             if "compile_error" in report:
                 return self._response("compile_error", [skipped() for _ in req.tests], report["compile_error"])
             if report.get("done"):
