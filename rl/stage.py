@@ -33,8 +33,6 @@ GRPO_DEFAULTS: dict[str, Any] = {
     "save_steps": 50,
     "save_total_limit": 2,
 }
-# Owned by the pipeline: set from the pipeline config, never from a stage's `grpo` keys.
-RESERVED_KEYS = ("output_dir", "reward_weights", "model_init_kwargs", "run_name")
 
 
 @dataclass
@@ -52,19 +50,14 @@ class StageResult:
         resumed = f" (resumed from {Path(self.resumed_from).name})" if self.resumed_from else ""
         metrics = " ".join(f"{k}={v:.3g}" for k, v in self.metrics.items()) or "no metrics logged"
         infra = ", ".join(f"{k} {f}/{n}" for k, (f, n) in sorted(self.infra_failures.items())) or "none counted"
-        return (f"[stage {self.name}] done: {self.global_step} steps{resumed} in {self.seconds:.1f}s | stage means: {metrics} | "
-                f"infra failures: {infra} | model -> {self.output_dir}")
+        return (f"[stage {self.name}] done: {self.global_step} steps{resumed} in {self.seconds:.1f}s | "
+                f"stage means: {metrics} | infra failures: {infra} | model -> {self.output_dir}")
 
 
 def build_grpo_config(pipeline: Any, stage: Any, reward_weights: list[float], model: str):
     """GRPOConfig for `stage`: GRPO_DEFAULTS, then the stage's `grpo` keys, then the pipeline-owned settings."""
     from trl import GRPOConfig
 
-    grpo = dict(stage.grpo)
-    reserved = sorted(set(grpo) & set(RESERVED_KEYS))
-    if reserved:
-        raise ValueError(f"stages[{stage.name}].grpo: {reserved} are set by the pipeline (output_dir, reward "
-                         "weights from the reward config, model_options); remove them")
     options = pipeline.model_options
     dtype = models.resolve_dtype(options.dtype)
     kwargs: dict[str, Any] = {
@@ -72,7 +65,7 @@ def build_grpo_config(pipeline: Any, stage: Any, reward_weights: list[float], mo
         "seed": pipeline.seed,
         "report_to": pipeline.report_to,
         "gradient_checkpointing": bool(options.gradient_checkpointing),
-        **grpo,
+        **stage.grpo,  # rl.config rejects the pipeline-owned keys set below
         "output_dir": str(Path(pipeline.output_dir) / stage.name),
         "run_name": stage.name,
         "reward_weights": list(reward_weights),
