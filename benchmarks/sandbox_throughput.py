@@ -1,10 +1,11 @@
 """Sandbox throughput vs the naive baseline, side by side in one run (design.md section 5).
 
 Workload: 64 distinct correct Python programs x 10 stdin/stdout tests.
-- sandbox: one POST /run_batch to a local, fully isolated server (bubblewrap, warm runners, fork per test);
+- sandbox: POST /run_batch to a local, fully isolated server (bubblewrap, warm runners, fork per test);
 - naive:   one process of this project's interpreter (the venv's python) per test, as many at a time as
            there are cores, no isolation, output compared in the parent (also shown: the system python3).
-Also reports the per-test added latency of the sandbox: each test's wall time in the runner (fork, namespaces,
+The three run interleaved in chunks of --chunk programs, so machine load hits them alike. Also reports the
+per-test added latency of the sandbox: each test's wall time in the runner (fork, namespaces,
 limits, program, teardown) minus the same program's own run time in-process, and the end-to-end latency of
 single-test /run requests on an idle server.
 
@@ -108,7 +109,8 @@ def main() -> None:
     ap.add_argument("--programs", type=int, default=64)
     ap.add_argument("--tests", type=int, default=10)
     ap.add_argument("--workers", type=int, default=os.cpu_count())
-    ap.add_argument("--repeat", type=int, default=3, help="rounds; each runs sandbox and naive back to back")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds, each over fresh programs (no cache hits)")
+    ap.add_argument("--chunk", type=int, default=16, help="programs per interleaving step")
     args = ap.parse_args()
     cores = os.cpu_count()
     n = args.programs * args.tests
@@ -118,10 +120,18 @@ def main() -> None:
         rows = []
         for rnd in range(args.repeat):
             reqs = make_requests(args.programs, args.tests, salt=rnd)
-            t_box, results = post_batch(srv.url, reqs)
-            passed = sum(r["passed"] for r in results)
-            t_venv, ok_venv = naive(sys.executable, reqs, cores)
-            t_sys, ok_sys = naive("/usr/bin/python3", reqs, cores)
+            t_box = t_venv = t_sys = 0.0
+            passed = ok_venv = 0
+            # Interleave the three in chunks so that all of them see the same (shared, noisy) machine.
+            for c in range(0, len(reqs), args.chunk):
+                chunk = reqs[c:c + args.chunk]
+                dt, results_chunk = post_batch(srv.url, chunk)
+                t_box += dt
+                passed += sum(r["passed"] for r in results_chunk)
+                dt, ok = naive(sys.executable, chunk, cores)
+                t_venv, ok_venv = t_venv + dt, ok_venv + ok
+                t_sys += naive("/usr/bin/python3", chunk, cores)[0]
+                results = results_chunk if c == 0 else results + results_chunk
             rows.append((t_box, t_venv, t_sys))
             print(f"round {rnd}: sandbox {n / t_box:7.1f} tests/s ({passed}/{n} passed) | naive venv python "
                   f"{n / t_venv:6.1f} tests/s ({ok_venv}/{n}) -> {t_venv / t_box:5.1f}x | naive /usr/bin/python3 "
