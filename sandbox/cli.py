@@ -27,7 +27,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="run without bubblewrap (DANGEROUS; for machines without user namespaces only)")
     s.add_argument("--max-body-mb", type=float, default=16.0, help="request body cap (default 16 MiB)")
     s.add_argument("--max-tests", type=int, default=1000, help="tests per request cap")
-    s.add_argument("--cache-size", type=int, default=4096, help="results kept in the LRU cache (0 = off)")
+    s.add_argument("--cache-tests", type=int, default=100_000,
+                   help="LRU result cache size, in test results (0 = off)")
     s.add_argument("--tmp-mb", type=int, default=64,
                    help="size cap of /tmp, the only writable place (emptied after every run)")
     s.add_argument("--max-procs", type=int, default=16, help="processes/threads a test may create")
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         print(UNSAFE_BANNER, file=sys.stderr, flush=True)
     cfg = ServerConfig(workers=args.workers, isolated=not args.unsafe_no_isolation,
                        max_body_bytes=int(args.max_body_mb * (1 << 20)), max_tests=args.max_tests,
-                       cache_size=args.cache_size, tmp_mb=args.tmp_mb, max_procs=args.max_procs,
+                       cache_tests=args.cache_tests, tmp_mb=args.tmp_mb, max_procs=args.max_procs,
                        file_mb=args.file_mb)
     try:
         app = SandboxApp(cfg).build()

@@ -19,11 +19,13 @@ WATCHDOG_GRACE_S = 10.0  # the runner enforces limits itself; this only catches 
 
 
 class Executor:
-    """Runs requests on the pool, with an LRU result cache and de-duplication of identical in-flight requests."""
+    """Runs requests on the pool, with an LRU result cache and de-duplication of identical in-flight requests.
+    The cache holds at most `cache_tests` test results in total (each costs up to ~2.5 KB: output previews)."""
 
-    def __init__(self, pool: RunnerPool, metrics: Metrics, cache_size: int = 4096):
-        self.pool, self.metrics, self.cache_size = pool, metrics, cache_size
+    def __init__(self, pool: RunnerPool, metrics: Metrics, cache_tests: int = 100_000):
+        self.pool, self.metrics, self.cache_tests = pool, metrics, cache_tests
         self._cache: OrderedDict[str, dict] = OrderedDict()
+        self._cached_tests = 0
         self._inflight: dict[str, asyncio.Future] = {}
 
     async def run(self, req: RunRequest) -> dict:
@@ -47,10 +49,11 @@ class Executor:
         finally:
             self._inflight.pop(req.key, None)
         fut.set_result(result)
-        if result["status"] != "internal_error" and self.cache_size:
+        if result["status"] != "internal_error" and result["total"] <= self.cache_tests:
             self._cache[req.key] = result
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
+            self._cached_tests += result["total"]
+            while self._cached_tests > self.cache_tests:
+                self._cached_tests -= self._cache.popitem(last=False)[1]["total"]
         return result
 
     async def _execute(self, req: RunRequest) -> dict:

@@ -25,7 +25,7 @@ class ServerConfig:
     max_body_bytes: int = 16 << 20
     max_tests: int = 1000
     max_batch: int = 4096
-    cache_size: int = 4096
+    cache_tests: int = 100_000
     tmp_mb: int = 64
     max_procs: int = 16
     file_mb: int = 16
@@ -42,7 +42,7 @@ class SandboxApp:
                                file_mb=cfg.file_mb)
         self.metrics = Metrics()
         self.pool = RunnerPool(self.spec, cfg.workers)
-        self.executor = Executor(self.pool, self.metrics, cfg.cache_size)
+        self.executor = Executor(self.pool, self.metrics, cfg.cache_tests)
         self.started = time.time()
 
     def build(self) -> web.Application:
