@@ -30,7 +30,7 @@ def sandbox_python() -> str:
 
 @dataclass
 class RunnerSpec:
-    """Everything needed to spawn one runner. ``argv`` is exec'd with an EMPTY environment."""
+    """Everything needed to spawn one runner; bwrap itself is exec'd with an EMPTY environment."""
 
     isolated: bool = True
     tmp_mb: int = 64
