@@ -18,7 +18,8 @@ MARKER = "BUILD_DONE"
 
 
 def sft(policy_dir: Path, tokenizer, steps: int, seed: int, batch_size: int = 12) -> float:
-    """Short TRL SFT of the policy in `policy_dir` on synthetic traces (completion-only loss); returns the final loss."""
+    """Short TRL SFT of the policy in `policy_dir` on synthetic traces (loss on completions only); returns the
+    final logged loss."""
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
