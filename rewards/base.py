@@ -47,6 +47,12 @@ def prompt_text(prompt: Any) -> str:
     return str((users[-1] if users else prompt[-1]).get("content") or "") if prompt else ""
 
 
+def did_you_mean(name: Any, choices: Any, n: int = 3) -> str:
+    """`"; did you mean 'x'?"` naming the choices closest to `name`, or `""` when none is close."""
+    close = difflib.get_close_matches(str(name), list(choices), n=n, cutoff=0.6)
+    return f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+
+
 def check_tasks(tasks: Any) -> tuple[str, ...]:
     """Validate a `tasks` kwarg (a task name or a non-empty list of them) against `TASKS`."""
     if isinstance(tasks, str):
@@ -55,9 +61,7 @@ def check_tasks(tasks: Any) -> tuple[str, ...]:
         raise TypeError(f"tasks must be a non-empty list of task names, got {tasks!r}")
     for t in tasks:
         if t not in TASKS:
-            close = difflib.get_close_matches(t, TASKS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"unknown task {t!r}{hint} (known tasks: {', '.join(TASKS)})")
+            raise ValueError(f"unknown task {t!r}{did_you_mean(t, TASKS, 1)} (known tasks: {', '.join(TASKS)})")
     return tuple(tasks)
 
 

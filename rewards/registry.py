@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from typing import Any, Callable, TypeVar
 
-from rewards.base import Reward
+from rewards.base import Reward, did_you_mean
 
 R = TypeVar("R", bound=type[Reward])
 
@@ -62,9 +61,8 @@ def get(name: str) -> type[Reward]:
     try:
         return _REGISTRY[name]
     except KeyError:
-        close = difflib.get_close_matches(name, _REGISTRY, n=3, cutoff=0.5)
-        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise UnknownRewardError(f"unknown reward {name!r}{hint} (available: {', '.join(sorted(_REGISTRY))})") from None
+        raise UnknownRewardError(f"unknown reward {name!r}{did_you_mean(name, _REGISTRY)} "
+                                 f"(available: {', '.join(sorted(_REGISTRY))})") from None
 
 
 def create(name: str, **kwargs: Any) -> Reward:

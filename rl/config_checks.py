@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any, Sequence
+
+from rewards.base import did_you_mean
 
 
 class ConfigError(ValueError):
@@ -15,8 +16,7 @@ def check_keys(data: dict, allowed: Sequence[str], where: str) -> None:
     """Raise on the first key of `data` not in `allowed`, suggesting close matches."""
     for key in data:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else f" (allowed: {', '.join(allowed)})"
+            hint = did_you_mean(key, allowed, 1) or f" (allowed: {', '.join(allowed)})"
             raise ConfigError(f"{where}.{key}: unknown key{hint}".lstrip("."))
 
 
@@ -57,7 +57,5 @@ def string(value: Any, where: str, none_ok: bool = False) -> str | None:
 
 def choice(value: Any, allowed: Sequence[str], where: str) -> str:
     if value not in allowed:
-        close = difflib.get_close_matches(str(value), allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(allowed)}{hint}")
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(allowed)}{did_you_mean(value, allowed, 1)}")
     return value

@@ -7,10 +7,11 @@ wraps that into a `ConstraintError` naming the constraint, the id and the kwarg.
 
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Literal, Mapping
+
+from rewards.base import did_you_mean
 
 Kind = Callable[[Any], Any]
 Scope = Literal["answer", "completion"]
@@ -70,9 +71,7 @@ def lookup(cid: Any, where: str) -> Checker:
     try:
         return CHECKERS[cid]
     except KeyError:
-        close = difflib.get_close_matches(cid, CHECKERS, n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-        raise ConstraintError(f"{where}: unknown constraint id {cid!r}{hint}") from None
+        raise ConstraintError(f"{where}: unknown constraint id {cid!r}{did_you_mean(cid, CHECKERS)}") from None
 
 
 def validate_kwargs(chk: Checker, kwargs: Any, where: str) -> dict[str, Any]:
