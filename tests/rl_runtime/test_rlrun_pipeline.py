@@ -59,3 +59,27 @@ def test_lora_stages_chain_merge_and_skip_when_finished(tiny_model, tmp_path, ca
     changed = load_pipeline_config(tmp_path / "p.yaml", ["stages.0.grpo.learning_rate=0.5"])
     with pytest.raises(StageChangedError, match="stage 's1' already finished with a different config"):
         run_pipeline(changed)
+
+
+def test_grpo_config_defaults_overrides_and_yarn(tiny_model, tmp_path):
+    from rl.models import load_policy
+    from rl.stage import build_grpo_config
+
+    data = pipeline_dict(tiny_model, tmp_path / "out")
+    data["model_options"] = {"rope_scaling": {"rope_type": "yarn", "factor": 4.0,
+                                              "original_max_position_embeddings": 1024}}
+    cfg = load_pipeline_config(write_config(tmp_path / "p.yaml", data), ["stages.0.grpo.top_k=40"])
+    args = build_grpo_config(cfg, cfg.stages[0], [1.0], cfg.model)
+    # The seeds' sampling defaults, except where the stage overrides them.
+    assert (args.temperature, args.top_p, args.top_k) == (0.6, 0.95, 40)
+    assert args.output_dir == str(tmp_path / "out" / "s1") and args.run_name == "s1"
+    assert args.reward_weights == [1.0] and args.log_completions and args.save_strategy == "steps"
+    assert args.save_steps == 2 and args.seed == 7
+    # CPU: fp32 weights, no mixed precision, no gradient checkpointing unless model_options asks for it.
+    assert args.use_cpu and not args.bf16 and not args.gradient_checkpointing
+    kwargs = args.model_init_kwargs
+    assert kwargs["dtype"] == torch.float32
+    assert kwargs["rope_parameters"] == {"rope_theta": 10000.0, "rope_type": "yarn", "factor": 4.0,
+                                         "original_max_position_embeddings": 1024}
+    model = load_policy(cfg.model, cfg.model_options)
+    assert model.model.rotary_emb.rope_type == "yarn" and model.model.rotary_emb.attention_scaling > 1.0
