@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import CANARY, py
+from sandbox_testlib import CANARY, descendants, py
 
 pytestmark = pytest.mark.usefixtures("no_leftovers")
 FAST = {"time_s": 1.0, "memory_mb": 256}
@@ -169,7 +169,6 @@ print("survived", os.getppid(), os.waitpid(child, 0)[1] == signal.SIGKILL)
 
 
 def test_setsid_double_fork_daemon_is_killed(client, server):
-    from conftest import descendants
     code = """import os, time
 if os.fork() == 0:
     os.setsid()

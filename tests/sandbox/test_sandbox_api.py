@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import py
+from sandbox_testlib import py
 
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 

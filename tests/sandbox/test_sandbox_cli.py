@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from conftest import descendants, py
+from sandbox_testlib import descendants, py
 
 from sandbox.client import SandboxClient
 from sandbox.local import PROJECT_ROOT, start_local_server

@@ -10,7 +10,7 @@ import time
 import aiohttp
 import pytest
 from aiohttp import web
-from conftest import py
+from sandbox_testlib import py
 
 from sandbox.client import SandboxClient, SandboxUnavailable, parse_urls
 from sandbox.local import start_local_server

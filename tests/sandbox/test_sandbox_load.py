@@ -8,7 +8,7 @@ import threading
 import time
 
 import pytest
-from conftest import descendants, py
+from sandbox_testlib import descendants, py
 
 from sandbox.client import SandboxClient
 
