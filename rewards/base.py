@@ -86,6 +86,9 @@ class Reward:
     columns: ClassVar[tuple[str, ...]] = ()
     # The chat template opens the assistant turn with `<think>\n`, so a completion starts inside its thinking.
     require_thinking: bool = True
+    # True for verifiers whose `None` on a row of their task means "could not be scored" (infrastructure failure):
+    # the trainer then excludes that sample from every reward (`rl.trainer`).
+    unscored_excludes_row: ClassVar[bool] = False
 
     @property
     def __name__(self) -> str:  # TRL names the metric `rewards/<__name__>/mean`
@@ -112,6 +115,9 @@ class Reward:
         if self.require_thinking and THINK_OPEN not in text:
             return f"{THINK_OPEN}\n{text}"
         return text
+
+    async def aclose(self) -> None:
+        """Release resources held on the calling event loop (e.g. HTTP sessions); the reward stays usable."""
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"

@@ -64,6 +64,7 @@ class CodeTests(Reward):
 
     tasks = ("code",)
     columns = ("tests",)
+    unscored_excludes_row = True
 
     def __init__(
         self,
@@ -115,6 +116,10 @@ class CodeTests(Reward):
         if self._client is None:
             self._client = SandboxClient(self.urls(), timeout_s=self.timeout_s, retries=self.retries)
         return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
 
     async def _run(self, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Every request concurrently; a request that exhausted its retries yields an `internal_error` result.

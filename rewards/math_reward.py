@@ -28,6 +28,7 @@ class MathAccuracy(Reward):
 
     tasks = ("math",)
     columns = ("answer",)
+    unscored_excludes_row = True
 
     def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, max_failure_fraction: float = 0.5,
                  require_thinking: bool = True) -> None:

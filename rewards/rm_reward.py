@@ -64,6 +64,7 @@ class RewardModelReward(Reward):
 
     tasks = ("general",)
     columns = ()  # reads `constraints` only for gating, and only when the column is present
+    unscored_excludes_row = True
 
     def __init__(self, model: str | None = None, url: str | None = None, max_length: int = 4096,
                  batch_size: int = 8, dtype: str = "auto", device: str = "auto", normalize: str = "none",

@@ -118,11 +118,11 @@ def run_stage(pipeline: Any, stage: Any, model: str) -> StageResult:
     Resumes from the newest checkpoint in the stage folder (optimizer, scheduler, RNG and data position included).
     """
     from accelerate import PartialState
-    from trl import GRPOTrainer
 
     from rewards import infra
     from rewards.config import build_rewards
     from rl.data import load_stage_datasets
+    from rl.trainer import PipelineGRPOTrainer
 
     start = time.monotonic()
     stage_dir = Path(pipeline.output_dir) / stage.name
@@ -133,7 +133,7 @@ def run_stage(pipeline: Any, stage: Any, model: str) -> StageResult:
         train_ds, eval_ds = load_stage_datasets(stage, tokenizer, pipeline.seed)
     if eval_ds is not None and "eval_strategy" not in stage.grpo:
         args.eval_strategy, args.eval_steps = "steps", args.save_steps
-    trainer = GRPOTrainer(
+    trainer = PipelineGRPOTrainer(
         model=model,
         reward_funcs=funcs,
         args=args,
@@ -146,7 +146,10 @@ def run_stage(pipeline: Any, stage: Any, model: str) -> StageResult:
     if resume:
         logger.info("stage %s: resuming from %s", stage.name, resume)
     before = (infra.FAILURES.copy(), infra.SCORED.copy())
-    trainer.train(resume_from_checkpoint=resume)
+    try:
+        trainer.train(resume_from_checkpoint=resume)
+    finally:
+        trainer.close_rewards()
     _save(trainer, tokenizer, pipeline, model, stage_dir)
     result = StageResult(
         name=stage.name,
