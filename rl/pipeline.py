@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from rl.stage import StageResult, run_stage
+from sandbox.client import SANDBOX_URL_ENV
 
 logger = logging.getLogger(__name__)
 
 DONE_FILE = "STAGE_DONE.json"
-SANDBOX_ENV = "SANDBOX_URL"
 
 
 class StageChangedError(RuntimeError):
@@ -97,8 +97,8 @@ def run_pipeline(pipeline: Any) -> list[StageResult | None]:
     # Initialise the process group as TrainingArguments will (gloo on CPU), so the sandbox URL exchange and the
     # done-file barrier work before the first trainer exists; TrainingArguments reuses the process group.
     state = PartialState(cpu=not on_cuda())
-    if pipeline.sandbox.urls and not os.environ.get(SANDBOX_ENV):
-        os.environ[SANDBOX_ENV] = ",".join(pipeline.sandbox.urls)
+    if pipeline.sandbox.urls and not os.environ.get(SANDBOX_URL_ENV):
+        os.environ[SANDBOX_URL_ENV] = ",".join(pipeline.sandbox.urls)
     results: list[StageResult | None] = []
     model, input_id = str(pipeline.model), str(pipeline.model)
     with contextlib.ExitStack() as stack:
@@ -110,9 +110,9 @@ def run_pipeline(pipeline: Any) -> list[StageResult | None]:
                     print(f"[stage {stage.name}] already finished ({stage_dir / DONE_FILE}); skipping", flush=True)
                 results.append(None)
             else:
-                if needs_sandbox(stage) and not os.environ.get(SANDBOX_ENV):
-                    os.environ[SANDBOX_ENV] = stack.enter_context(embedded_sandbox(pipeline.sandbox.workers))
-                    stack.callback(os.environ.pop, SANDBOX_ENV, None)
+                if needs_sandbox(stage) and not os.environ.get(SANDBOX_URL_ENV):
+                    os.environ[SANDBOX_URL_ENV] = stack.enter_context(embedded_sandbox(pipeline.sandbox.workers))
+                    stack.callback(os.environ.pop, SANDBOX_URL_ENV, None)
                 result = run_stage(pipeline, stage, model)
                 if state.is_main_process:
                     record = {"config_hash": digest, "input_model": model, "global_step": result.global_step,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import pipeline_dict, run, train_cmd, write_config
+from rlrun_testlib import pipeline_dict, run, train_cmd, write_config
 
 
 def test_config_error_is_one_line_exit_2_and_loads_nothing(tmp_path):

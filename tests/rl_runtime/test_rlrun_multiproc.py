@@ -7,7 +7,7 @@ import re
 
 from rl.pipeline import DONE_FILE
 
-from conftest import PYTHON, SAMPLES, pipeline_dict, run, write_config
+from rlrun_testlib import PYTHON, SAMPLES, pipeline_dict, run, write_config
 
 
 def test_two_process_run_shares_one_embedded_sandbox(tiny_model, tmp_path):

@@ -11,7 +11,7 @@ from safetensors.torch import load_file
 from rl.config import load_pipeline_config
 from rl.pipeline import DONE_FILE, StageChangedError, run_pipeline
 
-from conftest import pipeline_dict, write_config
+from rlrun_testlib import pipeline_dict, write_config
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import time
 
 from rl.pipeline import DONE_FILE
 
-from conftest import ROOT, pipeline_dict, run, subprocess_env, train_cmd, write_config
+from rlrun_testlib import ROOT, pipeline_dict, run, subprocess_env, train_cmd, write_config
 
 MAX_STEPS = 12
 

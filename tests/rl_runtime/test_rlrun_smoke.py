@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT, subprocess_env
+from rlrun_testlib import ROOT, subprocess_env
 
 STAGE_REWARDS = {
     "reasoning": ["math_accuracy", "code_tests", "think_format", "overlong_penalty"],
