@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from rewards import registry
-from rewards.base import Reward
+from rewards.base import Reward, did_you_mean
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "rewards"
 
@@ -34,7 +34,9 @@ def resolve_config_path(ref: str | Path) -> Path:
     for cand in (CONFIG_DIR / path, CONFIG_DIR / f"{path}.yaml"):
         if cand.is_file():
             return cand
-    raise RewardConfigError(f"reward config {str(ref)!r} not found (looked in . and {CONFIG_DIR})")
+    shipped = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+    raise RewardConfigError(f"reward config {str(ref)!r} not found{did_you_mean(path.stem, shipped)} (looked in . "
+                            f"and {CONFIG_DIR}, which has: {', '.join(shipped)})")
 
 
 def parse_reward_specs(data: Any, where: str = "rewards") -> list[RewardSpec]:

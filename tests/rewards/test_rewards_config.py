@@ -104,6 +104,8 @@ def test_bad_top_level_shapes(data, match):
 def test_missing_and_malformed_files(tmp_path):
     with pytest.raises(RewardConfigError, match="'no_such_config' not found"):
         load_reward_config("no_such_config")
+    with pytest.raises(RewardConfigError, match="did you mean 'math_only'"):
+        load_reward_config("math_onyl")
     bad = tmp_path / "bad.yaml"
     bad.write_text("rewards:\n  - name: think_format\n   weight: [1\n")
     with pytest.raises(RewardConfigError, match="invalid YAML"):
