@@ -98,8 +98,7 @@ class RewardModelReward(Reward):
 
     @staticmethod
     def _answer(text: str) -> str | None:
-        answer = answer_part(text)
-        return answer.strip() or None if answer is not None else None
+        return (answer_part(text) or "").strip() or None
 
     async def __call__(self, prompts: Sequence[Any], completions: Sequence[Any], task: Sequence[str] | None = None,
                        constraints: Sequence[str | None] | None = None,

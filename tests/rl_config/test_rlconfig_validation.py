@@ -251,3 +251,10 @@ def test_overlong_penalty_takes_the_trainers_completion_length(tmp_path):
     assert spec.kwargs == {"max_completion_length": 96}
     data["stages"][0]["rewards"][-1]["kwargs"] = {"max_completion_length": 128}
     assert "differs from the trainer's grpo.max_completion_length 96" in error(tmp_path, data)
+
+
+def test_reward_config_swaps_by_name_from_the_command_line(tmp_path):
+    path = write(tmp_path, base_config())
+    cfg = load_pipeline_config(path, ["stages.reasoning.rewards=math_only"])
+    assert [r.name for r in cfg.stages[0].rewards] == ["math_accuracy", "think_format", "overlong_penalty"]
+    assert cfg.stages[0].reward_source == "math_only"
