@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import os
 from dataclasses import dataclass, field
@@ -154,6 +155,8 @@ def parse_report_to(value: Any) -> list[str]:
     for i, item in enumerate(items):
         if item != "none":
             out.append(choice(item, REPORT_TO + ("none",), f"report_to[{i}]"))
+            if importlib.util.find_spec(item) is None:  # the integrations are importable under their own names
+                raise ConfigError(f"report_to[{i}]: {item!r} is not installed (pip install {item.replace('_', '-')})")
     return out
 
 

@@ -258,3 +258,11 @@ def test_reward_config_swaps_by_name_from_the_command_line(tmp_path):
     cfg = load_pipeline_config(path, ["stages.reasoning.rewards=math_only"])
     assert [r.name for r in cfg.stages[0].rewards] == ["math_accuracy", "think_format", "overlong_penalty"]
     assert cfg.stages[0].reward_source == "math_only"
+
+
+def test_report_to_integration_must_be_installed(tmp_path):
+    import importlib.util
+
+    missing = next(n for n in ("neptune", "swanlab", "clearml", "dvclive") if importlib.util.find_spec(n) is None)
+    data = {**base_config(), "report_to": ["tensorboard", missing]}
+    assert f"report_to[1]: {missing!r} is not installed" in error(tmp_path, data)
