@@ -136,6 +136,14 @@ class SandboxClient:
         """All requests concurrently (each one /run, spread over the servers); results in the same order."""
         return list(await asyncio.gather(*(self.arun(r) for r in requests)))
 
+    async def aexecute(self, code: str, setup_cells: Sequence[str] = (), limits: dict | None = None) -> dict:
+        """POST /execute: run a Python cell after replaying `setup_cells` (output discarded); the response dict
+        (``status``, ``stdout``, ``stderr``, ``exit_code``, ``time_s``, ``failed_cell``; ``invalid_request`` returned)."""
+        request: dict[str, Any] = {"language": "python", "code": code, "setup_cells": list(setup_cells)}
+        if limits is not None:
+            request["limits"] = limits
+        return await self._request("POST", "/execute", request)
+
     async def ahealth(self) -> dict:
         """GET /health of the first server that answers; SandboxUnavailable when none does."""
         errors = []
@@ -180,6 +188,9 @@ class SandboxClient:
 
     def run_batch(self, requests: list[dict]) -> list[dict]:
         return self._run_sync(self.arun_batch(requests))
+
+    def execute(self, code: str, setup_cells: Sequence[str] = (), limits: dict | None = None) -> dict:
+        return self._run_sync(self.aexecute(code, setup_cells, limits))
 
     def health(self) -> dict:
         return self._run_sync(self.ahealth())

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from sandbox.execute import execute
 from sandbox.executor import Executor
 from sandbox.isolation import RunnerSpec
 from sandbox.metrics import Metrics
@@ -51,6 +52,7 @@ class SandboxApp:
         app.router.add_get("/metrics", self.prometheus)
         app.router.add_post("/run", self.run)
         app.router.add_post("/run_batch", self.run_batch)
+        app.router.add_post("/execute", self.execute)
         app.on_startup.append(lambda _: self.pool.start())
         app.on_cleanup.append(lambda _: self.pool.close())
         return app
@@ -72,7 +74,7 @@ class SandboxApp:
         self.metrics.requests[(request.path if request.path in self._paths else "other", response.status)] += 1
         return response
 
-    _paths = ("/health", "/metrics", "/run", "/run_batch")
+    _paths = ("/health", "/metrics", "/run", "/run_batch", "/execute")
 
     async def _json_body(self, request: web.Request):
         if request.content_length is not None and request.content_length > self.cfg.max_body_bytes:
@@ -112,6 +114,15 @@ class SandboxApp:
             return _error(400, f"too many requests in one batch: {len(reqs)} > {self.cfg.max_batch}")
         results = await asyncio.gather(*(self._one(r) for r in reqs))
         return web.json_response({"results": results})
+
+    async def execute(self, request: web.Request) -> web.Response:
+        """One Python cell after replayed setup cells (sandbox/execute.py); a bad request gets 400."""
+        try:
+            body = await self._json_body(request)
+        except InvalidRequest as e:
+            return _error(400, str(e))
+        result = await execute(self.pool, body)
+        return web.json_response(result, status=400 if result["status"] == "invalid_request" else 200)
 
     async def health(self, request: web.Request) -> web.Response:
         return web.json_response({
