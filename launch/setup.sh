@@ -4,11 +4,16 @@
 #   a virtual environment in .venv with torch installed first, then this package.
 # Idempotent: rerunning only installs what is missing.
 # Env: TORCH_SPEC (default torch==2.13.0, the CPU build), VENV (default .venv), EXTRAS (default dev).
+#      GPU=1: the pinned GPU stack (README, "GPU stack"): EXTRAS defaults to dev,gpu (vLLM 0.27-0.30, DeepSpeed)
+#      on a CUDA build of torch 2.13.0 (PyPI's Linux wheel; TORCH_INDEX_URL picks another CUDA build, e.g.
+#      https://download.pytorch.org/whl/cu130). flash-attn is never installed here (README: "FlashAttention-2").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 TORCH_SPEC=${TORCH_SPEC:-torch==2.13.0}
-EXTRAS=${EXTRAS:-dev}
+GPU=${GPU:-0}
+if [ "$GPU" = 1 ]; then EXTRAS=${EXTRAS:-dev,gpu}; else EXTRAS=${EXTRAS:-dev}; fi
+torch_index=(); [ -z "${TORCH_INDEX_URL:-}" ] || torch_index=(--index-url "$TORCH_INDEX_URL")
 
 need_apt=()
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
@@ -34,7 +39,12 @@ fi
 # torch first, so no dependency pulls a multi-GB CUDA build on CPU machines.
 if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
   echo "[setup] pip install $TORCH_SPEC"
-  "$VENV/bin/pip" install -q "$TORCH_SPEC"
+  "$VENV/bin/pip" install -q "$TORCH_SPEC" ${torch_index[@]+"${torch_index[@]}"}
+fi
+if [ "$GPU" = 1 ] && ! "$VENV/bin/python" -c "import sys, torch; sys.exit(torch.version.cuda is None)"; then
+  echo "[setup] GPU=1, but $VENV has a CPU-only torch; the GPU stack needs a CUDA build of torch 2.13.0:" >&2
+  echo "        $VENV/bin/pip install --force-reinstall --no-deps torch==2.13.0 (or set VENV to a fresh folder)" >&2
+  exit 1
 fi
 stamp="$VENV/.installed-$(sha1sum pyproject.toml | cut -c1-12)-$EXTRAS"
 if [ ! -f "$stamp" ]; then
