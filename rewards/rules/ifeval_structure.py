@@ -4,7 +4,7 @@ Semantics follow google-research `instruction_following_eval/instructions.py` ex
 `\\w+` runs; a bullet is a line starting with `*` not followed by another `*` (so a `**bold**` line is not a
 bullet) or any line starting with `-` (so a `---` rule is one); `*x*` and `**x**` both count as highlights;
 paragraphs are split on `***` (number_paragraphs) or on blank lines (nth_paragraph_first_word). Sentences come
-from `rewards.rules.text.count_sentences`, an nltk-free approximation of Punkt (see there).
+from `rewards.rules.text.count_sentences`: nltk's Punkt with its English model, as IFEval counts them.
 """
 
 from __future__ import annotations
