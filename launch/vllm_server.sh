@@ -33,7 +33,7 @@ CUDA_VISIBLE_DEVICES=$VLLM_GPUS ${VENV:-.venv}/bin/trl vllm-serve --model "$MODE
 VLLM_PID=$!
 trap 'kill $VLLM_PID 2>/dev/null; wait $VLLM_PID 2>/dev/null' EXIT
 deadline=$(( $(date +%s) + ${VLLM_TIMEOUT:-1800} ))
-until curl -sf "http://127.0.0.1:$VLLM_PORT/health/" >/dev/null; do
+until curl -sf --max-time 10 "http://127.0.0.1:$VLLM_PORT/health" >/dev/null; do   # the path TRL's client polls
   kill -0 $VLLM_PID 2>/dev/null || { echo "[vllm] server exited; see vllm_server.$VLLM_PORT.log" >&2; exit 1; }
   [ "$(date +%s)" -lt "$deadline" ] || { echo "[vllm] not ready after ${VLLM_TIMEOUT:-1800}s" >&2; exit 1; }
   sleep 5
