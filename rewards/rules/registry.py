@@ -2,7 +2,8 @@
 
 A checker is `fn(text, **kwargs) -> bool`. Its kwargs are declared with validators (`Kind`s) that turn the raw
 JSON value into the normalised value the check uses, or raise `ValueError` with a short reason; the registry
-wraps that into a `ConstraintError` naming the constraint, the id and the kwarg.
+wraps that into a `ConstraintError` naming the constraint, the id and the kwarg. A kwarg is required unless its
+validator is wrapped in `Default(kind, value)`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,17 @@ Scope = Literal["answer", "completion"]
 
 class ConstraintError(ValueError):
     """A constraint list is malformed: unknown id, or missing, extra or wrongly typed kwargs."""
+
+
+@dataclass(frozen=True)
+class Default:
+    """An optional kwarg: validated by `kind` when given, `value` (used as is) when absent or null."""
+
+    kind: Kind
+    value: Any
+
+    def __call__(self, raw: Any) -> Any:
+        return self.kind(raw)
 
 
 @dataclass(frozen=True)
@@ -85,11 +97,14 @@ def validate_kwargs(chk: Checker, kwargs: Any, where: str) -> dict[str, Any]:
     if extra:
         allowed = ", ".join(chk.params) or "none"
         raise ConstraintError(f"{at}: unexpected kwarg(s) {extra}; allowed: {allowed}")
-    missing = [k for k in chk.params if k not in given]
+    missing = [k for k, kind in chk.params.items() if k not in given and not isinstance(kind, Default)]
     if missing:
         raise ConstraintError(f"{at}: missing kwarg(s) {missing}")
     out = {}
     for name, kind in chk.params.items():
+        if name not in given:
+            out[name] = kind.value  # a Default: checked above
+            continue
         try:
             out[name] = kind(given[name])
         except (TypeError, ValueError) as e:
@@ -146,6 +161,17 @@ def text_list(value: Any) -> list[str]:
     if not value:
         raise ValueError("expected a non-empty list of strings")
     return [nonempty_str(v) for v in value]
+
+
+def choice(*options: str) -> Kind:
+    """Kwarg kind: one of `options`."""
+
+    def kind(value: Any) -> str:
+        if value not in options:
+            raise ValueError(f"expected one of {list(options)}, got {value!r}")
+        return value
+
+    return kind
 
 
 def relation(value: Any) -> str:

@@ -1,15 +1,19 @@
-"""`tool_call:ast_match`: tool calls checked against ground truth with BFCL's AST-checker semantics.
+"""`tool_call:ast_match`: tool calls checked against ground truth with bfcl-eval's AST-checker semantics.
 
-Calls are parsed from Hermes/Qwen blocks `<tool_call>{"name": ..., "arguments": {...}}</tool_call>` in the answer.
-Ground truth is BFCL's possible-answer format, `[{"fn_name": {"param": [allowed values]}}]`, matched in any order
-(BFCL's parallel no-order checker; with one call it is BFCL's simple checker):
+Calls are parsed from the answer in the constraint's `format` (`rewards.rules.tool_call_formats`): `hermes`
+(default) for `<tool_call>{"name": ..., "arguments": {...}}</tool_call>` blocks, `python` for BFCL's prompt-mode
+`[f(a=1), g(b="x")]`. Ground truth is BFCL's possible-answer format, `[{"fn_name": {"param": [allowed values]}}]`,
+matched in any order (BFCL's parallel no-order checker; with one call it is BFCL's simple checker):
 
 - the number of calls must equal the number of ground-truth entries; the function name must match;
 - required params must be present; params unknown to the function spec or absent from the ground truth fail;
-- types are checked against the spec (an int is accepted for a float; array item types one level deep; a value
-  of the ground truth's own type is accepted as a "variable", as in BFCL);
+- types are checked against the spec (an int is accepted for a float; a tuple for a `tuple` param; array item
+  types one level deep; a value of the ground truth's own type is accepted as a "variable", as in BFCL);
 - each value must be among the allowed ones, `""` in the list marking the param optional; strings (also inside
-  lists and dicts) are compared after BFCL's normalisation: spaces and `,./-_*^` removed, lower-cased, `'` -> `"`.
+  lists and dicts) are compared after BFCL's normalisation: spaces and `,./-_*^` removed, lower-cased, `'` -> `"`;
+- a ground-truth param missing from the function spec is accepted, as bfcl-eval accepts it: a call cannot give
+  it (the spec does not declare it), so the call matches when it omits it and `""` is among its allowed values
+  (a ground truth that requires such a param can never be matched, as in bfcl-eval).
 
 Function specs are JSON-schema function descriptions (`{"name", "parameters": {"properties", "required"}}`, or
 OpenAI's `{"type": "function", "function": {...}}`); JSON-schema type names and BFCL's (`dict`, `float`, `tuple`,
@@ -18,21 +22,21 @@ OpenAI's `{"type": "function", "function": {...}}`); JSON-schema type names and 
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from rewards.rules.registry import checker, json_list
+from rewards.rules.registry import Default, checker, choice, json_list
+from rewards.rules.tool_call_formats import FORMATS, Call
 
 _TYPES: dict[str, type] = {
     "string": str, "any": str, "integer": int, "float": float, "number": float, "boolean": bool,
     "array": list, "tuple": list, "dict": dict, "object": dict,
 }
-_OPEN, _CLOSE = "<tool_call>", "</tool_call>"
 _STANDARDIZE = re.compile(r"[ ,./\-_*^]")
 
 
-def _param_types(name: str, spec: dict[str, Any]) -> tuple[type, type | None]:
+def _param_types(name: str, spec: dict[str, Any]) -> tuple[type, type | None, bool]:
+    """(Python type, array item type or None, whether the declared type is `tuple`)."""
     t = spec.get("type") if isinstance(spec, dict) else None
     if t not in _TYPES:
         raise ValueError(f"function {name!r}: unsupported or missing 'type' {t!r} (known: {', '.join(_TYPES)})")
@@ -42,7 +46,7 @@ def _param_types(name: str, spec: dict[str, Any]) -> tuple[type, type | None]:
         if item_type not in _TYPES:
             raise ValueError(f"function {name!r}: unsupported array item type {item_type!r}")
         nested = _TYPES[item_type]
-    return _TYPES[t], nested
+    return _TYPES[t], nested, t == "tuple"
 
 
 def _prepare(kw: dict[str, Any]) -> dict[str, Any]:
@@ -68,37 +72,8 @@ def _prepare(kw: dict[str, Any]) -> dict[str, Any]:
             raise ValueError(f"kwarg 'ground_truth'[{i}]: function {name!r} is not in 'functions'")
         if not isinstance(allowed, dict) or not all(isinstance(v, list) for v in allowed.values()):
             raise ValueError(f"kwarg 'ground_truth'[{i}] ({name}): expected {{param: [allowed values]}}")
-        unknown = sorted(set(allowed) - set(specs[name]["types"]))
-        if unknown:
-            raise ValueError(f"kwarg 'ground_truth'[{i}] ({name}): params {unknown} are not in the function spec")
         truth.append((name, allowed))
-    return {"functions": specs, "ground_truth": truth}
-
-
-def parse_tool_calls(answer: str) -> list[tuple[str, dict[str, Any]]] | None:
-    """The `(name, arguments)` of each `<tool_call>` block, or None when a block is unclosed or malformed."""
-    blocks, pos = [], 0
-    while (start := answer.find(_OPEN, pos)) >= 0:
-        end = answer.find(_CLOSE, start)
-        if end < 0:
-            return None
-        blocks.append(answer[start + len(_OPEN) : end])
-        pos = end + len(_CLOSE)
-    if answer.count(_OPEN) != len(blocks):  # a block opened inside another
-        return None
-    calls = []
-    for block in blocks:
-        try:
-            call = json.loads(block.strip())
-            args = call.get("arguments", {}) if isinstance(call, dict) else None
-            if isinstance(args, str):
-                args = json.loads(args)
-        except (ValueError, RecursionError):
-            return None
-        if not isinstance(call.get("name"), str) or not isinstance(args, dict):
-            return None
-        calls.append((call["name"], args))
-    return calls
+    return {**kw, "functions": specs, "ground_truth": truth}
 
 
 def _std(value: str) -> str:
@@ -148,16 +123,18 @@ def _list_of_dicts_ok(value: list[Any], allowed: list[Any]) -> bool:
     return False
 
 
-def _call_ok(spec: dict[str, Any], name: str, call: tuple[str, dict[str, Any]], allowed: dict[str, list]) -> bool:
+def _call_ok(spec: dict[str, Any], name: str, call: Call, allowed: dict[str, list]) -> bool:
     called, args = call
     if called != name or any(p not in args for p in spec["required"]):
         return False
     for param, value in args.items():
         if param not in spec["types"] or param not in allowed:
             return False
-        expected, nested = spec["types"][param]
+        expected, nested, is_tuple = spec["types"][param]
         if expected is float and type(value) is int:
             value = float(value)
+        elif is_tuple and type(value) is tuple:
+            value = list(value)
         valid, is_variable = _type_ok(value, allowed[param], expected, nested)
         if not valid:
             return False
@@ -179,9 +156,16 @@ def _call_ok(spec: dict[str, Any], name: str, call: tuple[str, dict[str, Any]], 
     return all(p in args or "" in v for p, v in allowed.items())
 
 
-@checker("tool_call:ast_match", ifeval=False, functions=json_list, ground_truth=json_list, prepare=_prepare)
-def ast_match(value: str, *, functions: dict[str, Any], ground_truth: list[tuple[str, dict]]) -> bool:
-    calls = parse_tool_calls(value)
+@checker(
+    "tool_call:ast_match",
+    ifeval=False,
+    functions=json_list,
+    ground_truth=json_list,
+    format=Default(choice(*FORMATS), "hermes"),
+    prepare=_prepare,
+)
+def ast_match(value: str, *, functions: dict[str, Any], ground_truth: list[tuple[str, dict]], format: str) -> bool:
+    calls = FORMATS[format](value)
     if calls is None or len(calls) != len(ground_truth):
         return False
     unmatched = list(range(len(calls)))

@@ -39,7 +39,7 @@ def one(cid: str, **kwargs: object) -> list[dict]:
         (one("tool_call:ast_match", functions=[{"name": "f", "parameters": {"properties": {}}}],
              ground_truth=[{"g": {}}]), "function 'g' is not in 'functions'"),
         (one("tool_call:ast_match", functions=[{"name": "f", "parameters": {"properties": {}}}],
-             ground_truth=[{"f": {"x": [1]}}]), "not in the function spec"),
+             ground_truth=[{"f": {}}], format="xml"), "kwarg 'format': expected one of ['hermes', 'python']"),
         ([{"id": "punctuation:no_comma", "kwargs": {}, "extra": 1}], "unexpected field(s) ['extra']"),
         ([{"kwargs": {}}], "'id' must be a string"),
         (["punctuation:no_comma"], "expected an object"),
