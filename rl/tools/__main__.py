@@ -1,0 +1,81 @@
+"""`python -m rl.tools run NAME`: run one tool on JSON lines, for debugging and checks (shared design, section 3).
+
+Each input line is `{"arguments": {...}}`, the arguments as a model's tool call gives them; each output line is
+`{"result": str}`, exactly the text the model would see (an error text for a malformed call), in the same order.
+A line that is not such an object gets `{"error": "..."}` and processing continues. Every line is a fresh rollout,
+unless `--session` keeps one rollout's state (the `python` tool's variables, the call cap) across the lines.
+NAME is a built-in tool (`python`) or a `module:function` path. The `python` tool uses `--sandbox-url`, else
+`$SANDBOX_URL`, else a sandbox server started for the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from typing import Any, TextIO
+
+from rl.tools.base import ToolOptions, failure_text
+from rl.tools.environment import close_tools, environment_class
+from rl.tools.registry import ToolSpecError, needs, resolve
+
+
+async def run_lines(env_cls: type, name: str, lines: TextIO, out: TextIO, session: bool) -> None:
+    env = env_cls()
+    env.reset()
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("arguments"), dict):
+                raise ValueError('each line must be a JSON object {"arguments": {...}}')
+        except ValueError as e:
+            out.write(json.dumps({"error": str(e)}) + "\n")
+            out.flush()
+            continue
+        if not session:
+            env.reset()
+        try:
+            result: Any = str(await getattr(env, name)(**item["arguments"]))
+        except Exception as e:  # what TRL shows the model for a call that raised
+            result = failure_text(e)
+        out.write(json.dumps({"result": result}, ensure_ascii=False) + "\n")
+        out.flush()
+    await close_tools(env_cls)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m rl.tools", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one tool on JSON lines from stdin")
+    run.add_argument("name", help="a built-in tool (python) or a module:function path")
+    run.add_argument("--session", action="store_true", help="keep one rollout's state across the lines")
+    run.add_argument("--sandbox-url", default=None, help="sandbox server(s), comma-separated")
+    run.add_argument("--max-output-chars", type=int, default=ToolOptions.max_output_chars)
+    run.add_argument("--max-calls", type=int, default=ToolOptions.max_calls)
+    args = parser.parse_args(argv)
+    with contextlib.ExitStack() as stack:
+        run_values: dict[str, Any] = {}
+        try:
+            if "sandbox_urls" in needs([args.name]):
+                urls = args.sandbox_url or os.environ.get("SANDBOX_URL")
+                if not urls:
+                    from sandbox.local import start_local_server
+
+                    urls = stack.enter_context(start_local_server()).url
+                run_values["sandbox_urls"] = urls
+            tools = resolve([args.name], run_values)
+            options = ToolOptions(max_calls=args.max_calls, max_output_chars=args.max_output_chars)
+        except (ToolSpecError, ValueError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        asyncio.run(run_lines(environment_class(tools, options), tools[0].name, sys.stdin, sys.stdout, args.session))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
