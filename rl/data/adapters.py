@@ -10,59 +10,28 @@ Each adapter declares the raw columns it reads (`inputs`; others are not loaded)
 | `openr1_math` | open-r1/OpenR1-Math-220k, agentica-org/DeepScaleR-Preview-Dataset: `problem`, `answer` | math |
 | `verifiable_coding` | open-r1/verifiable-coding-problems-python: `problem_statement` (or `prompt`), `verification_info` {language, test_cases: [{input, output, type: stdin_stdout}]} | code |
 | `ifeval_rlvr` | allenai/RLVR-IFeval: `messages`, `ground_truth` JSON {func_name, args} | general |
+
+Benchmark adapters (`rl.data.bench_adapters`, `rl.data.bfcl`) are registered here too: `aime`, `math500`, `gpqa`,
+`humaneval`, `livecodebench`, `ifeval` and `bfcl` (see the README's evaluation section for their hub ids).
+An adapter may name the raw columns holding a row's id (`id_columns`; the first present wins, else the row's index
+is its id) and bring its own raw-row reader (`read`) for file layouts `rl.data.sources.read_raw_rows` does not
+read (BFCL's JSON-lines `.json` files with separate possible answers, HumanEval's `.jsonl.gz`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from rl.data import ifeval_map
+from rl.data.adapter_base import Adapter, parse_json as _parse_json, text as _text, with_options as _with_options
 from rl.data.schema import ROW_COLUMNS, BadRow, normalize_messages
-from rl.data.templating import render_options
 
 CODE_INSTRUCTION = ("Write a complete {language} program that reads the input from standard input and writes the "
                     "answer to standard output. Put the whole program in a single ```{fence} code block at the end "
                     "of your answer.")
 # OpenR1-Math marks problems without a checkable final answer with these answers / question types.
 UNVERIFIABLE_ANSWERS = {"", "proof", "notfound", "none", "n/a"}
-
-
-@dataclass(frozen=True)
-class Adapter:
-    name: str
-    inputs: tuple[str, ...]
-    tasks: tuple[str, ...]
-    columns: tuple[str, ...]
-    convert: Callable[[dict[str, Any]], dict[str, Any]]
-
-
-def _text(raw: dict[str, Any], *keys: str) -> str:
-    for key in keys:
-        value = raw.get(key)
-        if isinstance(value, str) and value.strip():
-            return value
-    raise BadRow(f"no non-empty {' / '.join(keys)} text")
-
-
-def _with_options(raw: dict[str, Any], question: str) -> str:
-    options = raw.get("options", raw.get("choices"))
-    if options is None:
-        return question
-    try:
-        return render_options(question, options)
-    except ValueError as e:
-        raise BadRow(str(e)) from None
-
-
-def _parse_json(value: Any, column: str) -> Any:
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError as e:
-            raise BadRow(f"{column}: invalid JSON ({e})") from None
-    return value
 
 
 def convert_rows(raw: dict[str, Any]) -> dict[str, Any]:
@@ -143,3 +112,14 @@ ADAPTERS: dict[str, Adapter] = {
         Adapter("ifeval_rlvr", ("messages", "ground_truth"), ("general",), ("constraints",), convert_ifeval_rlvr),
     )
 }
+
+
+def _register_benchmarks() -> None:
+    from rl.data.bench_adapters import BENCHMARK_ADAPTERS
+    from rl.data.bfcl import BFCL_ADAPTER
+
+    for adapter in (*BENCHMARK_ADAPTERS, BFCL_ADAPTER):
+        ADAPTERS[adapter.name] = adapter
+
+
+_register_benchmarks()
