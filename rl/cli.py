@@ -1,4 +1,5 @@
-"""`python -m rl train CONFIG.yaml [--set key=value ...]` (console script `rlvr-train`).
+"""`python -m rl train CONFIG.yaml [--set key=value ...]` (console script `rlvr-train`), `python -m rl eval ...`
+(`rl.eval.cli`) and `python -m rl report OUTPUT_DIR` (`rl.report.cli`).
 
 The config is fully validated before anything heavy is imported or any model loads; a config error prints one
 line (`config error: <key path>: <what is wrong>`) on stderr and exits with status 2.
@@ -20,12 +21,29 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config value, e.g. --set stages.0.grpo.max_steps=10 (repeatable)")
     train.add_argument("--check", action="store_true", help="only validate the config, then exit")
+    from rl.eval.cli import add_parser as add_eval_parser
+    from rl.report.cli import add_parser as add_report_parser
+
+    add_eval_parser(sub)
+    add_report_parser(sub)
     return parser
+
+
+def _quiet_logging() -> None:
+    """Warnings from libraries, info from the project's own packages."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in ("rl", "rewards", "sandbox"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     args = _parser().parse_args(argv)
+    if args.command in ("eval", "report"):
+        import importlib
+
+        _quiet_logging()
+        return importlib.import_module(f"rl.{args.command}.cli").run(args)
     from rl.config import ConfigError, load_pipeline_config
 
     try:
@@ -36,9 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         print(f"config ok: {args.config} ({len(config.stages)} stages: {', '.join(s.name for s in config.stages)})")
         return 0
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for name in ("rl", "rewards", "sandbox"):
-        logging.getLogger(name).setLevel(logging.INFO)
+    _quiet_logging()
     from rl.pipeline import run_pipeline
 
     run_pipeline(config)

@@ -1,4 +1,5 @@
-"""TRL's GRPOTrainer with the pipeline's one addition: a sample a verifier could not score is excluded whole.
+"""TRL's GRPOTrainer with the pipeline's additions: a sample a verifier could not score is excluded whole, and a
+readable console (`rl.console`).
 
 A verifier (`math_accuracy`, `code_tests`, `reward_model`: rewards with `Reward.unscored_excludes_row`) returns
 `None` for a row of its own task only when infrastructure failed (sandbox down, verifier timeout, RM server
@@ -13,9 +14,19 @@ import logging
 from typing import Any, Sequence
 
 import torch
+import trl.trainer.grpo_trainer as grpo_trainer_module
 from trl import GRPOTrainer
 
+from rl import console
+
 logger = logging.getLogger(__name__)
+
+
+def _print_completions(prompts, completions, rewards, advantages, step, num_samples=None, extra=None) -> None:
+    """Stands in for TRL's rich table: the sample as 100-column lines (`rl.console.completions_lines`)."""
+    lines = console.completions_lines(list(prompts), list(completions), {k: list(v) for k, v in rewards.items()},
+                                      list(advantages or []), num_samples)
+    print(f"samples at step {step} (full text in completions/*.parquet):\n" + "\n".join(lines), flush=True)
 
 
 def exclude_unscored_rows(rewards: torch.Tensor, tasks: Sequence[str | None], funcs: Sequence[Any]) -> torch.Tensor:
@@ -32,7 +43,21 @@ def exclude_unscored_rows(rewards: torch.Tensor, tasks: Sequence[str | None], fu
 
 
 class PipelineGRPOTrainer(GRPOTrainer):
-    """GRPOTrainer whose reward matrix excludes the samples a verifier could not score (see module docstring)."""
+    """GRPOTrainer whose reward matrix excludes the samples a verifier could not score (see module docstring), with
+    a compact console (`rl.console`): no undefined metrics, one line per logging step, a 100-column sample table."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        console.install(self.callback_handler)
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        console.drop_undefined(self._metrics["train" if self.model.training else "eval"])
+        saved = grpo_trainer_module.print_prompt_completions_sample
+        grpo_trainer_module.print_prompt_completions_sample = _print_completions
+        try:
+            super().log(logs, start_time)
+        finally:
+            grpo_trainer_module.print_prompt_completions_sample = saved
 
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
         from accelerate.utils import gather_object

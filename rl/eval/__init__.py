@@ -1,0 +1,1 @@
+"""Evaluation: `python -m rl eval` (see `rl.eval.cli` and the README)."""

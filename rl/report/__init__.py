@@ -1,0 +1,1 @@
+"""The run report: `python -m rl report OUTPUT_DIR` (see `rl.report.cli`)."""
