@@ -22,10 +22,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="override a config value, e.g. --set stages.0.grpo.max_steps=10 (repeatable)")
     train.add_argument("--check", action="store_true", help="only validate the config, then exit")
     from rl.eval.cli import add_parser as add_eval_parser
+    from rl.plan.cli import add_parser as add_plan_parser
     from rl.report.cli import add_parser as add_report_parser
 
     add_eval_parser(sub)
     add_report_parser(sub)
+    add_plan_parser(sub)
     return parser
 
 
@@ -39,7 +41,7 @@ def _quiet_logging() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     args = _parser().parse_args(argv)
-    if args.command in ("eval", "report"):
+    if args.command in ("eval", "report", "plan"):
         import importlib
 
         _quiet_logging()
