@@ -6,7 +6,7 @@ as many trainer ranks each send small requests) and reports pairs/s and the rati
 
     .venv/bin/python benchmarks/rm_server_batching.py [--model PATH] [--pairs 256] [--batch-size 32]
 
-Without --model it builds the tiny local reward model from rl/tiny.py (CPU-friendly, no hub access).
+Without --model it builds the tiny local reward model from rl/smoke/tiny.py (CPU-friendly, no hub access).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from rewards.reward_model import RewardModelScorer
-from rewards.rm_client import RMClient
-from rewards.rm_server import build_app
+from rewards.model.scorer import RewardModelScorer
+from rewards.model.client import RMClient
+from rewards.model.server import build_app
 
 
 def pairs(n: int, seed: int = 0) -> tuple[list[list[dict[str, str]]], list[str]]:
@@ -59,7 +59,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         model = args.model
         if model is None:
-            from rl.tiny import build_reward_model, build_tokenizer
+            from rl.smoke.tiny import build_reward_model, build_tokenizer
 
             build_reward_model(Path(tmp) / "rm", build_tokenizer(Path(tmp) / "tok"))
             model = str(Path(tmp) / "rm")

@@ -79,7 +79,7 @@ def main() -> None:
     import torch
     import yaml
 
-    from rl.tiny import build_policy, build_tokenizer
+    from rl.smoke.tiny import build_policy, build_tokenizer
 
     torch.set_num_threads(1)  # tiny model: threads only add noise on a shared machine
     work = Path(tempfile.mkdtemp(prefix="bench_step_"))

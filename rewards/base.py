@@ -7,8 +7,11 @@ It returns one `float | None` per completion; `None` means "another task" or "co
 
 from __future__ import annotations
 
-import difflib
-from typing import Any, ClassVar, Sequence
+import dataclasses
+from typing import Any, ClassVar, Mapping, Sequence
+
+from rewards.hints import did_you_mean
+from rewards.kwargs import NoKwargs, kwarg, parse_kwargs
 
 THINK_OPEN = "<think>"
 THINK_CLOSE = "</think>"
@@ -47,12 +50,6 @@ def prompt_text(prompt: Any) -> str:
     return str((users[-1] if users else prompt[-1]).get("content") or "") if prompt else ""
 
 
-def did_you_mean(name: Any, choices: Any, n: int = 3) -> str:
-    """`"; did you mean 'x'?"` naming the choices closest to `name`, or `""` when none is close."""
-    close = difflib.get_close_matches(str(name), list(choices), n=n, cutoff=0.6)
-    return f"; did you mean {', '.join(map(repr, close))}?" if close else ""
-
-
 def check_tasks(tasks: Any) -> tuple[str, ...]:
     """Validate a `tasks` kwarg (a task name or a non-empty list of them) against `TASKS`."""
     if isinstance(tasks, str):
@@ -65,18 +62,16 @@ def check_tasks(tasks: Any) -> tuple[str, ...]:
     return tuple(tasks)
 
 
-def check_bool(name: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be true or false, got {value!r}")
-    return value
-
-
 class Reward:
     """Base class of every registered reward.
 
     Subclasses set `name` (via `@register`), `tasks` (rows whose `task` is not listed get `None`; empty means
-    every task) and `columns` (dataset columns the reward reads). Constructors must be cheap and must validate
-    their kwargs, raising `ValueError`/`TypeError` with a clear message: config validation constructs rewards
+    every task), `columns` (dataset columns the reward reads) and `Kwargs`, the dataclass declaring their kwargs
+    (`rewards.kwargs.kwarg`: type, range, default, help; and the run values they need, `rewards.needs`).
+    `renamed` maps former kwarg names to current ones, for a clear error.
+
+    Construction validates the kwargs generically, sets each one as an attribute of the same name, then calls
+    `setup()` for cross-kwarg checks and derived state. Both must stay cheap: config validation constructs rewards
     before any model loads. Expensive resources (models, HTTP sessions, process pools) are created lazily and
     dropped from the pickled state.
     """
@@ -84,11 +79,22 @@ class Reward:
     name: ClassVar[str] = ""
     tasks: ClassVar[tuple[str, ...]] = ()
     columns: ClassVar[tuple[str, ...]] = ()
+    Kwargs: ClassVar[type] = NoKwargs
+    renamed: ClassVar[Mapping[str, str]] = {}
     # The chat template opens the assistant turn with `<think>\n`, so a completion starts inside its thinking.
     require_thinking: bool = True
     # True for verifiers whose `None` on a row of their task means "could not be scored" (infrastructure failure):
     # the trainer then excludes that sample from every reward (`rl.trainer`).
     unscored_excludes_row: ClassVar[bool] = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        options = parse_kwargs(self.name or type(self).__name__, self.Kwargs, kwargs, self.renamed)
+        for f in dataclasses.fields(options):
+            setattr(self, f.name, getattr(options, f.name))
+        self.setup()
+
+    def setup(self) -> None:
+        """Check kwargs against each other and derive state from them (cheap; raise `ValueError`)."""
 
     @property
     def __name__(self) -> str:  # TRL names the metric `rewards/<__name__>/mean`
@@ -121,3 +127,14 @@ class Reward:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+def require_thinking_kwarg() -> Any:
+    """The `require_thinking` kwarg every answer-reading reward declares (see `Reward.response_text`)."""
+    return kwarg(True, "the chat template opens <think>: a completion without </think> has no answer; false for "
+                       "templates that do not open thinking")
+
+
+def tasks_kwarg(help: str = "the row tasks scored (others get None); default: the reward's own") -> Any:
+    """An optional `tasks` kwarg narrowing (or widening) the row tasks a reward scores."""
+    return kwarg(None, help, convert=check_tasks)

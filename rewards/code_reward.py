@@ -19,13 +19,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
-import os
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from rewards.base import Completion, Reward, answer_part, check_bool
+from rewards.base import Completion, Reward, answer_part, require_thinking_kwarg
 from rewards.code_extract import SUPPORTED_LANGUAGES, extract_final_code, normalize_language
-from rewards.infra import report_failures
+from rewards.infra import failure_fraction_kwarg, report_failures
+from rewards.kwargs import kwarg
 from rewards.registry import register
 from sandbox.client import SANDBOX_URL_ENV, SandboxClient, SandboxUnavailable, parse_urls
 
@@ -35,13 +35,7 @@ SCORING_MODES = ("pass_rate", "all_pass")
 
 
 class SandboxNotConfiguredError(RuntimeError):
-    """No sandbox URL was given (reward kwarg `sandbox_url` or the `SANDBOX_URL` environment variable)."""
-
-
-def _number(name: str, value: Any, lo: float, hi: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (lo <= value <= hi):
-        raise ValueError(f"{name} must be a number in [{lo:g}, {hi:g}], got {value!r}")
-    return float(value)
+    """A code row needs the sandbox, but the reward has no server URLs (kwarg `urls`, bound by the pipeline)."""
 
 
 def parse_tests(raw: Any) -> dict[str, Any]:
@@ -58,35 +52,38 @@ def parse_tests(raw: Any) -> dict[str, Any]:
     return raw
 
 
+@dataclass(frozen=True)
+class CodeTestsKwargs:
+    scoring: str = kwarg("pass_rate", "pass_rate (passed/total) or all_pass (1.0 only when every test passes)",
+                         choices=SCORING_MODES)
+    compile_error_score: float = kwarg(0.0, "score of a program that does not compile", ge=-1.0, le=1.0)
+    urls: list[str] | str | None = kwarg(None, "sandbox server URLs (a list or a comma-separated string); default: "
+                                               "the run's sandbox", convert=parse_urls, need="sandbox_urls",
+                                         infra=True)
+    http_timeout_s: float = kwarg(60.0, "timeout of one sandbox HTTP request, in seconds", gt=0.0, infra=True)
+    retries: int = kwarg(3, "retries of a sandbox request after a connection error or 5xx", ge=0, infra=True)
+    max_failure_fraction: float = failure_fraction_kwarg(0.5)
+    require_thinking: bool = require_thinking_kwarg()
+
+
 @register("code_tests")
 class CodeTests(Reward):
-    """Execution reward for code rows; see the module docstring. Async: GRPOTrainer awaits it on its event loop."""
+    """Execution reward for code rows; see the module docstring; kwargs in `CodeTestsKwargs`. Async: GRPOTrainer
+    awaits it on its event loop."""
 
     tasks = ("code",)
     columns = ("tests",)
     unscored_excludes_row = True
+    Kwargs = CodeTestsKwargs
+    renamed = {"sandbox_url": "urls", "timeout_s": "http_timeout_s"}
+    scoring: str
+    compile_error_score: float
+    urls: list[str] | None
+    http_timeout_s: float
+    retries: int
+    max_failure_fraction: float
 
-    def __init__(
-        self,
-        scoring: str = "pass_rate",
-        compile_error_score: float = 0.0,
-        sandbox_url: str | list[str] | None = None,
-        timeout_s: float = 60.0,
-        retries: int = 3,
-        max_failure_fraction: float = 0.5,
-        require_thinking: bool = True,
-    ) -> None:
-        if scoring not in SCORING_MODES:
-            raise ValueError(f"scoring must be one of {SCORING_MODES}, got {scoring!r}")
-        self.scoring = scoring
-        self.require_thinking = check_bool("require_thinking", require_thinking)
-        self.compile_error_score = _number("compile_error_score", compile_error_score, -1.0, 1.0)
-        self.sandbox_url = None if sandbox_url is None else parse_urls(sandbox_url)
-        self.timeout_s = _number("timeout_s", timeout_s, 1e-3, math.inf)
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise ValueError(f"retries must be an integer >= 0, got {retries!r}")
-        self.retries = retries
-        self.max_failure_fraction = _number("max_failure_fraction", max_failure_fraction, 0.0, 1.0)
+    def setup(self) -> None:
         self._client: SandboxClient | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
@@ -95,26 +92,16 @@ class CodeTests(Reward):
         state["_client"] = None
         return state
 
-    def urls(self) -> list[str]:
-        """Sandbox URLs: the `sandbox_url` kwarg, else `$SANDBOX_URL` (comma-separated), read when first needed."""
-        if self.sandbox_url is not None:
-            return self.sandbox_url
-        env = os.environ.get(SANDBOX_URL_ENV, "").strip()
-        if not env:
-            raise SandboxNotConfiguredError(
-                f"{self.name}: no sandbox server configured. Set the reward kwarg `sandbox_url` or the "
-                f"{SANDBOX_URL_ENV} environment variable (e.g. after `python -m sandbox serve --host 127.0.0.1 "
-                "--port 8080`), or let the trainer start a local server for the run."
-            )
-        try:
-            return parse_urls(env)
-        except ValueError as e:
-            raise SandboxNotConfiguredError(f"{self.name}: bad {SANDBOX_URL_ENV}: {e}") from None
-
     def client(self) -> SandboxClient:
         """The sandbox client, created at first use (it keeps one HTTP session per event loop)."""
         if self._client is None:
-            self._client = SandboxClient(self.urls(), timeout_s=self.timeout_s, retries=self.retries)
+            if not self.urls:
+                raise SandboxNotConfiguredError(
+                    f"{self.name}: no sandbox server configured. Give the reward kwarg `urls` (e.g. after `python -m "
+                    "sandbox serve --host 127.0.0.1 --port 8080`); the rl pipeline binds the run's sandbox "
+                    f"(sandbox.urls, else ${SANDBOX_URL_ENV} read when the config loads, else an embedded local "
+                    "server).")
+            self._client = SandboxClient(self.urls, timeout_s=self.http_timeout_s, retries=self.retries)
         return self._client
 
     async def aclose(self) -> None:

@@ -10,9 +10,10 @@ from typing import Any
 import yaml
 
 from rewards import registry
-from rewards.base import Reward, did_you_mean
-
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs" / "rewards"
+from rewards.base import Reward
+from rewards.config_paths import config_dirs, find_config, shipped
+from rewards.hints import did_you_mean
+from rewards.kwargs import RewardKwargError
 
 
 class RewardConfigError(ValueError):
@@ -21,22 +22,25 @@ class RewardConfigError(ValueError):
 
 @dataclass(frozen=True)
 class RewardSpec:
+    """One reward of a config: its registered name, weight and kwargs. `bound` names the kwargs filled in from run
+    values (`rewards.needs.bind`), as opposed to written by the user."""
+
     name: str
     weight: float = 1.0
     kwargs: dict[str, Any] = field(default_factory=dict)
+    bound: tuple[str, ...] = ()
 
 
 def resolve_config_path(ref: str | Path) -> Path:
-    """A path as given, else a file of that name under `configs/rewards/` (`math_code` or `math_code.yaml`)."""
-    path = Path(ref)
-    if path.is_file():
-        return path
-    for cand in (CONFIG_DIR / path, CONFIG_DIR / f"{path}.yaml"):
-        if cand.is_file():
-            return cand
-    shipped = sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
-    raise RewardConfigError(f"reward config {str(ref)!r} not found{did_you_mean(path.stem, shipped)} (looked in . "
-                            f"and {CONFIG_DIR}, which has: {', '.join(shipped)})")
+    """A path as given, else the shipped reward config of that name (`math_code` or `math_code.yaml`; see
+    `rewards.config_paths`)."""
+    found = find_config("rewards", ref)
+    if found is not None:
+        return found
+    names = shipped("rewards")
+    where = ", ".join(str(d) for d in config_dirs("rewards")) or "no configs/rewards folder"
+    raise RewardConfigError(f"reward config {str(ref)!r} not found{did_you_mean(Path(ref).stem, names)} (looked in "
+                            f". and {where}, which have: {', '.join(names)})")
 
 
 def parse_reward_specs(data: Any, where: str = "rewards") -> list[RewardSpec]:
@@ -96,6 +100,8 @@ def build_rewards(specs: list[RewardSpec], where: str = "rewards") -> tuple[list
             funcs.append(registry.create(spec.name, **spec.kwargs))
         except registry.UnknownRewardError as e:
             raise RewardConfigError(f"{where}[{i}]: {e}") from None
+        except RewardKwargError as e:
+            raise RewardConfigError(f"{where}[{i}] ({spec.name}): bad kwargs: {e.key} {e.problem}") from None
         except (TypeError, ValueError) as e:
             raise RewardConfigError(f"{where}[{i}] ({spec.name}): bad kwargs: {e}") from None
     names = [f.__name__ for f in funcs]

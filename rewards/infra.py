@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from typing import Callable
+from typing import Any, Callable
+
+from rewards.kwargs import kwarg
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +48,9 @@ def report_failures(
             f"max_failure_fraction={max_failure_fraction:g} threshold{f': {detail}' if detail else ''}. "
             "Refusing to train on unscored batches; fix the service or raise the threshold."
         )
+
+
+def failure_fraction_kwarg(default: float) -> Any:
+    """The `max_failure_fraction` kwarg of rewards that report infrastructure failures."""
+    return kwarg(default, "infrastructure failures tolerated in one call, as a fraction of its samples; more stops "
+                          "the run (InfrastructureError)", ge=0.0, le=1.0)

@@ -9,39 +9,37 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import math
+from dataclasses import dataclass
 from typing import Any, Sequence
 
-from rewards.base import Completion, Reward, check_bool
-from rewards.infra import report_failures
+from rewards.base import Completion, Reward, require_thinking_kwarg
+from rewards.infra import failure_fraction_kwarg, report_failures
+from rewards.kwargs import kwarg
 from rewards.math.verifier import DEFAULT_TIMEOUT_S, INFRA_REASONS, verify_batch
 from rewards.registry import register
 
 
+@dataclass(frozen=True)
+class MathAccuracyKwargs:
+    verify_timeout_s: float = kwarg(DEFAULT_TIMEOUT_S, "hard limit per answer verification, in seconds (a timeout "
+                                                       "is an infrastructure failure, not a wrong answer)", gt=0.0)
+    max_failure_fraction: float = failure_fraction_kwarg(0.5)
+    require_thinking: bool = require_thinking_kwarg()
+
+
 @register("math_accuracy")
 class MathAccuracy(Reward):
-    """Binary math-answer reward. kwargs: `timeout_s` (per-answer hard limit, default 2.0) and
-    `max_failure_fraction` (infrastructure failures tolerated per call before raising, default 0.5),
-    `require_thinking` (default True: see `Reward.response_text`).
+    """Binary math-answer reward; kwargs in `MathAccuracyKwargs`.
 
-    Picklable: its state is the two kwargs; the worker pool is process-wide and created lazily on first use."""
+    Picklable: its state is its kwargs; the worker pool is process-wide and created lazily on first use."""
 
     tasks = ("math",)
     columns = ("answer",)
     unscored_excludes_row = True
-
-    def __init__(self, timeout_s: float = DEFAULT_TIMEOUT_S, max_failure_fraction: float = 0.5,
-                 require_thinking: bool = True) -> None:
-        for key, value in (("timeout_s", timeout_s), ("max_failure_fraction", max_failure_fraction)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise TypeError(f"math_accuracy: {key} must be a number, got {value!r}")
-        if timeout_s <= 0:
-            raise ValueError(f"math_accuracy: timeout_s must be > 0, got {timeout_s}")
-        if not 0 <= max_failure_fraction <= 1:
-            raise ValueError(f"math_accuracy: max_failure_fraction must be in [0, 1], got {max_failure_fraction}")
-        self.timeout_s = float(timeout_s)
-        self.max_failure_fraction = float(max_failure_fraction)
-        self.require_thinking = check_bool("math_accuracy: require_thinking", require_thinking)
+    Kwargs = MathAccuracyKwargs
+    renamed = {"timeout_s": "verify_timeout_s"}
+    verify_timeout_s: float
+    max_failure_fraction: float
 
     async def __call__(self, completions: Sequence[Completion], answer: Sequence[str | None] | None = None,
                        task: Sequence[str | None] | None = None, log_metric: Any = None,
@@ -59,7 +57,7 @@ class MathAccuracy(Reward):
             raise ValueError(f"math_accuracy: math rows {missing[:5]} have no gold 'answer' string")
         pairs = [(answer[i], self.response_text(completions[i])) for i in rows]
         loop = asyncio.get_running_loop()
-        verdicts = await loop.run_in_executor(None, functools.partial(verify_batch, pairs, self.timeout_s))
+        verdicts = await loop.run_in_executor(None, functools.partial(verify_batch, pairs, self.verify_timeout_s))
         failed = 0
         for i, verdict in zip(rows, verdicts):
             if verdict.reason in INFRA_REASONS:

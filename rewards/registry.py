@@ -18,7 +18,7 @@ BUILTIN_MODULES = (
     "rewards.code_reward",
     "rewards.shaping",
     "rewards.rules_reward",
-    "rewards.rm_reward",
+    "rewards.model.reward",
 )
 _loaded = False
 

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Sequence
 
-from rewards.base import Completion, Reward, check_bool, prompt_text
+from rewards.base import Completion, Reward, prompt_text, require_thinking_kwarg
+from rewards.kwargs import kwarg
 from rewards.registry import register
 from rewards.rules import ConstraintError, check, parse_constraints, score
 
 MODES = ("fraction", "all")
 
 
+@dataclass(frozen=True)
+class RuleChecksKwargs:
+    mode: str = kwarg("fraction", "fraction (share of the row's constraints passed) or all (1.0 only when every "
+                                  "one passes)", choices=MODES)
+    loose: bool = kwarg(False, "IFEval's loose mode for the IFEval checks")
+    require_thinking: bool = require_thinking_kwarg()
+
+
 @register("rule_checks")
 class RuleChecks(Reward):
     """Scores `general` rows from their `constraints` column (JSON list of `{"id", "kwargs"}`).
 
-    kwargs: `mode` "fraction" (default; share of constraints passed) or "all" (1.0 only when every one passes);
-    `loose` (default False) uses IFEval's loose mode for the IFEval checks; `require_thinking` (default True: see
-    `Reward.response_text`). Rows of other tasks and rows without
+    kwargs in `RuleChecksKwargs`. Rows of other tasks and rows without
     constraints get None. Malformed constraints raise `ConstraintError` naming the row (datasets validate them at
     load time with `rewards.rules.validate_constraints`, so this means a dataset bypassed that).
     """
@@ -25,14 +33,9 @@ class RuleChecks(Reward):
     tasks = ("general",)
     columns = ("constraints",)
 
-    def __init__(self, mode: str = "fraction", loose: bool = False, require_thinking: bool = True) -> None:
-        if mode not in MODES:
-            raise ValueError(f"rule_checks: 'mode' must be one of {list(MODES)}, got {mode!r}")
-        if not isinstance(loose, bool):
-            raise TypeError(f"rule_checks: 'loose' must be a bool, got {loose!r}")
-        self.mode = mode
-        self.loose = loose
-        self.require_thinking = check_bool("rule_checks: require_thinking", require_thinking)
+    Kwargs = RuleChecksKwargs
+    mode: str
+    loose: bool
 
     def __call__(
         self,

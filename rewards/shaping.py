@@ -6,25 +6,28 @@ All three are synchronous, cheap and pure. They score every task unless a `tasks
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass
 from typing import Any, Sequence
 
-from rewards.base import Completion, Reward, answer_part, check_tasks, completion_text
+from rewards.base import Completion, Reward, answer_part, completion_text, tasks_kwarg
+from rewards.kwargs import kwarg
 from rewards.registry import register
 from rewards.rules import think_tags_ok
 
-def _check_int(name: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
-    return value
+
+@dataclass(frozen=True)
+class ShapingKwargs:
+    tasks: list[str] | str | None = tasks_kwarg("the row tasks scored (others get None); default: every task")
 
 
 class ShapingReward(Reward):
     """Scores each routed completion independently with `score`; rows of other tasks get `None`."""
 
-    def __init__(self, tasks: Sequence[str] | None = None) -> None:
-        if tasks is not None:
-            self.tasks = check_tasks(tasks)
+    Kwargs = ShapingKwargs
+
+    def setup(self) -> None:
+        if self.tasks is None:
+            self.tasks = type(self).tasks
 
     def score(self, text: str, ids: Sequence[int] | None) -> float:
         raise NotImplementedError
@@ -51,33 +54,37 @@ class ThinkFormat(ShapingReward):
         return 1.0 if think_tags_ok(text) else 0.0
 
 
+@dataclass(frozen=True)
+class OverlongKwargs(ShapingKwargs):
+    max_completion_length: int | None = kwarg(None, "the trainer's completion length cap L_max, in tokens (bound "
+                                                    "from grpo.max_completion_length)", ge=1,
+                                              need="max_completion_length")
+    cache_length: int | None = kwarg(None, "DAPO's soft buffer L_cache before L_max, in tokens; default 20% of "
+                                           "L_max", ge=0)
+
+
 @register("overlong_penalty")
 class OverlongPenalty(ShapingReward):
     """DAPO's soft overlong punishment on the completion's token count L.
 
     0 when L <= max_completion_length - cache_length, then linear down to -1 at L = max_completion_length, and -1
-    beyond. `max_completion_length` must equal the trainer's (a truncated completion then scores exactly -1); when
-    it is left out, the pipeline fills in the stage's `grpo.max_completion_length` (`rl.config`).
+    beyond. `max_completion_length` is a need (`rewards.needs`): the pipeline binds the stage's
+    `grpo.max_completion_length` and rejects a different value, so a truncated completion scores exactly -1.
     `cache_length` (DAPO's L_cache, the soft buffer) defaults to 20% of it, DAPO's 4096 of 20480.
     """
 
-    def __init__(
-        self, max_completion_length: int | None = None, cache_length: int | None = None,
-        tasks: Sequence[str] | None = None,
-    ) -> None:
-        super().__init__(tasks)
-        if max_completion_length is not None:
-            _check_int("max_completion_length", max_completion_length, 1)
-            if cache_length is None:
-                cache_length = max_completion_length // 5
-            if _check_int("cache_length", cache_length, 0) >= max_completion_length:
-                raise ValueError(
-                    f"cache_length ({cache_length}) must be smaller than max_completion_length ({max_completion_length})"
-                )
-        elif cache_length is not None:
-            _check_int("cache_length", cache_length, 0)
-        self.max_completion_length = max_completion_length
-        self.cache_length = cache_length
+    Kwargs = OverlongKwargs
+    max_completion_length: int | None
+    cache_length: int | None
+
+    def setup(self) -> None:
+        super().setup()
+        if self.max_completion_length is not None:
+            if self.cache_length is None:
+                self.cache_length = self.max_completion_length // 5
+            if self.cache_length >= self.max_completion_length:
+                raise ValueError(f"cache_length ({self.cache_length}) must be smaller than max_completion_length "
+                                 f"({self.max_completion_length})")
 
     def score(self, text: str, ids: Sequence[int] | None) -> float:
         if ids is None:
@@ -94,6 +101,14 @@ class OverlongPenalty(ShapingReward):
         return (lo - n) / self.cache_length
 
 
+@dataclass(frozen=True)
+class RepetitionKwargs(ShapingKwargs):
+    ngram_size: int = kwarg(20, "words per n-gram", ge=1)
+    max_penalty: float = kwarg(-1.0, "the reward of text that is one repeated n-gram", le=0.0)
+    scope: str = kwarg("completion", "completion (thinking included) or answer (after the last </think>)",
+                       choices=("completion", "answer"))
+
+
 @register("repetition_penalty")
 class RepetitionPenalty(ShapingReward):
     """N-gram repetition penalty (open-r1's `get_repetition_penalty_reward`).
@@ -104,22 +119,10 @@ class RepetitionPenalty(ShapingReward):
     degenerate loops happen) or "answer" (the text after the last `</think>`; 0 when there is none).
     """
 
-    def __init__(
-        self,
-        ngram_size: int = 20,
-        max_penalty: float = -1.0,
-        scope: str = "completion",
-        tasks: Sequence[str] | None = None,
-    ) -> None:
-        super().__init__(tasks)
-        self.ngram_size = _check_int("ngram_size", ngram_size, 1)
-        finite = isinstance(max_penalty, (int, float)) and not isinstance(max_penalty, bool) and math.isfinite(max_penalty)
-        if not finite or max_penalty > 0:
-            raise ValueError(f"max_penalty must be a number <= 0, got {max_penalty!r}")
-        self.max_penalty = float(max_penalty)
-        if scope not in ("completion", "answer"):
-            raise ValueError(f"scope must be 'completion' or 'answer', got {scope!r}")
-        self.scope = scope
+    Kwargs = RepetitionKwargs
+    ngram_size: int
+    max_penalty: float
+    scope: str
 
     def score(self, text: str, ids: Sequence[int] | None) -> float:
         part = answer_part(text) if self.scope == "answer" else text

@@ -1,7 +1,10 @@
-"""Pipeline config: YAML -> dataclasses, with `--set` overrides, validated in one place before any model loads.
+"""Pipeline config: YAML -> the typed specs of `rl.spec`, with `--set` overrides, validated in one place before
+any model loads.
 
 `load_pipeline_config(path, overrides)` raises `ConfigError` with one message naming the key path
-(e.g. `stages[0].grpo.num_generations`). See the README for the format.
+(e.g. `stages[0].grpo.num_generations`). Loading also binds, once, the run values each reward declares as needs
+(`rewards.needs`: the stage's max_completion_length and num_generations, the run's sandbox URLs) and computes each
+stage's GRPOConfig arguments (`rl.grpo`). See the README for the format.
 """
 
 from __future__ import annotations
@@ -10,95 +13,39 @@ import dataclasses
 import importlib.util
 import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
 import yaml
 
+from rewards import needs
 from rewards.config import RewardConfigError, RewardSpec, build_rewards, load_reward_config
+from rewards.config_paths import find_config, shipped
+from rewards.hints import did_you_mean
 from rewards.registry import get as get_reward
 from rl.config_checks import ConfigError, check_keys, choice, integer, mapping, number, string
 from rl.data.adapters import ADAPTERS
 from rl.data.schema import ROW_COLUMNS, TASKS
 from rl.data.sources import looks_local, peek_rows, resolve_local
+from rl.grpo import (GrpoKeys, check_batch_shapes, check_grpo_keys, evaluates, grpo_args, split_group_problem,
+                     world_size)
 from rl.overrides import OverrideError, apply_overrides
+from rl.spec import DatasetSource, LoraOptions, ModelOptions, PipelineSpec, SandboxOptions, StageSpec
+from sandbox.client import SANDBOX_URL_ENV, parse_urls
+
+__all__ = ["ConfigError", "DatasetSource", "LoraOptions", "ModelOptions", "PipelineSpec", "SandboxOptions",
+           "StageSpec", "load_pipeline_config", "parse_pipeline_config"]
 
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 REPORT_TO = ("tensorboard", "wandb", "trackio", "mlflow", "comet_ml", "clearml", "swanlab", "dvclive", "neptune")
-# GRPOConfig keys the pipeline sets itself, and where to set them instead.
-RESERVED_GRPO_KEYS = {
-    "output_dir": "it is <output_dir>/<stage name>",
-    "reward_weights": "weights come from the stage's reward config",
-    "model_init_kwargs": "use model_options",
-    "run_name": "each stage's run is named after the stage",
-}
-
-
-@dataclass
-class DatasetSource:
-    source: str                      # hub id or local path (as written)
-    adapter: str = "rows"
-    weight: float = 1.0
-    split: str = "train"
-    subset: str | None = None        # hub config name
-    max_samples: int | None = None   # keep the first N raw rows
-    local_path: str | None = None    # resolved absolute path for local sources, None for hub ids
-
-
-@dataclass
-class LoraOptions:
-    r: int = 16
-    alpha: int = 32
-    dropout: float = 0.05
-    target_modules: str | list[str] = "all-linear"
-
-
-@dataclass
-class ModelOptions:
-    dtype: str = "auto"
-    lora: LoraOptions | None = None
-    gradient_checkpointing: bool = False
-    rope_scaling: dict[str, Any] | None = None
-    attn_implementation: str | None = None
-
-
-@dataclass
-class SandboxOptions:
-    urls: list[str] = field(default_factory=list)
-    workers: int | None = None
-
-
-@dataclass
-class StageConfig:
-    name: str
-    datasets: list[DatasetSource]
-    rewards: list[RewardSpec]
-    reward_source: str               # reward config path, or "inline"
-    grpo: dict[str, Any] = field(default_factory=dict)   # GRPOConfig kwargs, grpo_defaults merged in
-    system_prompt: str | None = None
-    max_prompt_tokens: int | None = None
-    eval_fraction: float = 0.0
-
-
-@dataclass
-class PipelineConfig:
-    model: str
-    output_dir: str
-    stages: list[StageConfig]
-    seed: int = 42
-    report_to: list[str] = field(default_factory=list)
-    model_options: ModelOptions = field(default_factory=ModelOptions)
-    sandbox: SandboxOptions = field(default_factory=SandboxOptions)
-    source_path: str | None = None
 
 
 def _fields(cls: type) -> list[str]:
     return [f.name for f in dataclasses.fields(cls)]
 
 
-TOP_KEYS = tuple(k for k in _fields(PipelineConfig) if k != "source_path") + ("grpo_defaults",)
-STAGE_KEYS = tuple(k for k in _fields(StageConfig) if k != "reward_source")
+TOP_KEYS = tuple(k for k in _fields(PipelineSpec) if k != "source_path") + ("grpo_defaults",)
+STAGE_KEYS = tuple(k for k in _fields(StageSpec) if k not in ("reward_source", "grpo_args"))
 SOURCE_KEYS = tuple(k for k in _fields(DatasetSource) if k != "local_path")
 
 
@@ -134,9 +81,11 @@ def parse_model_options(data: Any) -> ModelOptions:
                                                  none_ok=True))
 
 
-def parse_sandbox(data: Any) -> SandboxOptions:
+def parse_sandbox(data: Any, environ: dict[str, str]) -> SandboxOptions:
+    """`sandbox.urls`, else `$SANDBOX_URL` from `environ` (read here, once, as user input), else none (an embedded
+    server is started for the run when a reward needs one)."""
     data = mapping(data, "sandbox")
-    check_keys(data, _fields(SandboxOptions), "sandbox")
+    check_keys(data, [k for k in _fields(SandboxOptions) if k != "source"], "sandbox")
     urls = data.get("urls") or []
     urls = [urls] if isinstance(urls, str) else urls
     if not isinstance(urls, list):
@@ -144,7 +93,15 @@ def parse_sandbox(data: Any) -> SandboxOptions:
     for i, url in enumerate(urls):
         if not isinstance(url, str) or not url.startswith(("http://", "https://")):
             raise ConfigError(f"sandbox.urls[{i}]: expected an http(s) URL, got {url!r}")
-    return SandboxOptions(urls=list(urls), workers=integer(data.get("workers"), "sandbox.workers", 1, none_ok=True))
+    source = "sandbox.urls" if urls else ""
+    env = environ.get(SANDBOX_URL_ENV, "").strip()
+    if not urls and env:
+        try:
+            urls, source = parse_urls(env), f"${SANDBOX_URL_ENV}"
+        except ValueError as e:
+            raise ConfigError(f"${SANDBOX_URL_ENV}: {e}") from None
+    return SandboxOptions(urls=[u.rstrip("/") for u in urls], source=source,
+                          workers=integer(data.get("workers"), "sandbox.workers", 1, none_ok=True))
 
 
 def parse_report_to(value: Any) -> list[str]:
@@ -216,104 +173,41 @@ def check_reward_columns(rewards: list[RewardSpec], sources: list[DatasetSource]
                               f"(datasets: {names}; columns provided: {sorted(have)})")
 
 
-def _grpo_fields() -> dict[str, dataclasses.Field]:
-    from trl import GRPOConfig
-
-    return {f.name: f for f in dataclasses.fields(GRPOConfig) if f.init}
-
-
-def _check_grpo_value(key: str, value: Any, f: dataclasses.Field, where: str) -> None:
-    expected = f.type if isinstance(f.type, type) else None
-    if expected is float and not isinstance(value, bool) and isinstance(value, (int, float)):
-        return
-    if expected in (int, float, bool, str) and not isinstance(value, expected):
-        if isinstance(value, str) and expected is float:
-            number(value, f"{where}.{key}", -math.inf, math.inf)
-        raise ConfigError(f"{where}.{key}: expected {expected.__name__}, got {value!r}")
+def check_whole_groups(name: str, at: str, keys: GrpoKeys, eval_fraction: float) -> None:
+    """A reward that normalises per GRPO group needs every process to hold whole groups, and one group size."""
+    problem = split_group_problem(keys, eval_fraction, world_size())
+    if problem:
+        raise ConfigError(f"{problem}: a group would be split across processes, and {name} ({at}) normalises per "
+                          "group")
+    n, n_eval = keys.get("num_generations"), keys.get("num_generations_eval") or keys.get("num_generations")
+    if evaluates(keys, eval_fraction) and n_eval != n:
+        raise ConfigError(f"{keys.at('num_generations_eval')}: {name} ({at}) normalises per group of "
+                          f"num_generations {n}, but evaluation generates {n_eval} per prompt; set them equal")
 
 
-def _field_default(fields: dict, key: str) -> Any:
-    f = fields[key]
-    return f.default_factory() if f.default is dataclasses.MISSING else f.default
-
-
-def parse_grpo(stage_grpo: Any, defaults: dict, where: str, eval_fraction: float) -> dict[str, Any]:
-    stage_grpo = mapping(stage_grpo, f"{where}.grpo")
-    fields = _grpo_fields()
-    merged = {**defaults, **stage_grpo}
-    for key, value in merged.items():
-        at = f"{where}.grpo" if key in stage_grpo else "grpo_defaults"
-        if key in RESERVED_GRPO_KEYS:
-            raise ConfigError(f"{at}.{key}: set by the pipeline ({RESERVED_GRPO_KEYS[key]})")
-        check_keys({key: value}, list(fields), at)
-        if value is not None:
-            _check_grpo_value(key, value, fields[key], at)
-
-    def get(key: str) -> Any:
-        return merged.get(key, _field_default(fields, key))
-
-    def at(key: str) -> str:
-        return f"{where}.grpo.{key}" if key in stage_grpo or key not in defaults else f"grpo_defaults.{key}"
-
-    n = integer(get("num_generations"), at("num_generations"), 2)
-    per_device = integer(get("per_device_train_batch_size"), at("per_device_train_batch_size"), 1)
-    accum = integer(get("gradient_accumulation_steps"), at("gradient_accumulation_steps"), 1)
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    gen_batch, steps = get("generation_batch_size"), get("steps_per_generation")
-    if gen_batch is not None and steps is not None:
-        raise ConfigError(f"{at('generation_batch_size')}: set generation_batch_size or steps_per_generation, "
-                          "not both")
-    if gen_batch is not None:
-        integer(gen_batch, at("generation_batch_size"), 1)
-        if gen_batch % (per_device * world):
-            raise ConfigError(f"{at('generation_batch_size')}: {gen_batch} is not divisible by the global batch "
-                              f"per_device_train_batch_size {per_device} x world size {world}")
-        how = f"generation_batch_size {gen_batch}"
-    else:
-        steps = integer(steps, at("steps_per_generation"), 1) if steps is not None else accum
-        gen_batch = per_device * world * steps
-        how = (f"per_device_train_batch_size {per_device} x world size {world} x "
-               f"{'steps_per_generation' if get('steps_per_generation') is not None else 'gradient_accumulation_steps'}"
-               f" {steps}")
-    if gen_batch % n:
-        raise ConfigError(f"{at('num_generations')}: the generation batch ({how} = {gen_batch}) is not divisible "
-                          f"by num_generations {n}")
-    # The trainer evaluates on the held-out split when there is one and eval_strategy is not given.
-    evaluates = get("eval_strategy") not in (None, "no") if "eval_strategy" in merged else eval_fraction > 0
-    if evaluates:
-        if eval_fraction <= 0:
-            raise ConfigError(f"{at('eval_strategy')}: evaluation needs a held-out split; set {where}.eval_fraction "
-                              "> 0")
-        n_eval = get("num_generations_eval") or n
-        eval_batch = integer(get("per_device_eval_batch_size"), at("per_device_eval_batch_size"), 1) * world
-        if eval_batch % n_eval:
-            raise ConfigError(f"{at('per_device_eval_batch_size')}: the eval batch ({eval_batch}, with world size "
-                              f"{world}) is not divisible by the eval num_generations {n_eval}")
-    return merged
-
-
-def bind_completion_length(rewards: list[RewardSpec], grpo: dict[str, Any], where: str) -> list[RewardSpec]:
-    """`overlong_penalty` must use the trainer's max_completion_length: fill it in when left out, else check it."""
-    length = grpo.get("max_completion_length", _field_default(_grpo_fields(), "max_completion_length"))
+def bind_run_values(rewards: list[RewardSpec], keys: GrpoKeys, sandbox: SandboxOptions, eval_fraction: float,
+                    where: str) -> list[RewardSpec]:
+    """Bind the run values the stage's rewards declare as needs (`rewards.needs`), then rebuild them to check."""
+    values = {"max_completion_length": keys.get("max_completion_length"),
+              "num_generations": keys.get("num_generations"),
+              "sandbox_urls": list(sandbox.urls) or None}
     bound = []
     for i, spec in enumerate(rewards):
-        if spec.name == "overlong_penalty":
-            given = spec.kwargs.get("max_completion_length")
-            if given is None:
-                spec = dataclasses.replace(spec, kwargs={**spec.kwargs, "max_completion_length": length})
-                try:
-                    build_rewards([spec])
-                except RewardConfigError as e:
-                    raise ConfigError(f"{where}.rewards[{i}]: {e}") from None
-            elif given != length:
-                raise ConfigError(f"{where}.rewards[{i}] (overlong_penalty): max_completion_length {given} differs "
-                                  f"from the trainer's grpo.max_completion_length {length}; a truncated completion "
-                                  "must score exactly -1 (leave it out to use the trainer's)")
+        try:
+            [spec] = needs.bind([spec], values)
+        except needs.NeedError as e:
+            raise ConfigError(f"{where}.rewards[{i}] ({spec.name}): {e}") from None
+        if "num_generations" in needs.declared(spec.name).values():
+            check_whole_groups(spec.name, f"{where}.rewards[{i}]", keys, eval_fraction)
         bound.append(spec)
+    try:
+        build_rewards(bound, f"{where}.rewards")
+    except RewardConfigError as e:
+        raise ConfigError(str(e)) from None
     return bound
 
 
-def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None) -> StageConfig:
+def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None, sandbox: SandboxOptions) -> StageSpec:
     where = f"stages[{i}]"
     data = mapping(data, where, none_ok=False)
     check_keys(data, STAGE_KEYS, where)
@@ -333,11 +227,13 @@ def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None) -> S
         raise ConfigError(f"{where}.rewards: {e}") from None
     eval_fraction = number(data.get("eval_fraction", 0.0), f"{where}.eval_fraction", 0.0, 1.0, hi_open=True)
     check_reward_columns(rewards, sources, where)
-    grpo = parse_grpo(data.get("grpo"), defaults, where, eval_fraction)
-    return StageConfig(
-        name=name, datasets=sources, rewards=bind_completion_length(rewards, grpo, where),
+    keys = GrpoKeys(data.get("grpo"), defaults, where)
+    check_grpo_keys(keys)
+    check_batch_shapes(keys, eval_fraction, world_size())
+    return StageSpec(
+        name=name, datasets=sources, rewards=bind_run_values(rewards, keys, sandbox, eval_fraction, where),
         reward_source=str(ref) if isinstance(ref, (str, Path)) else "inline",
-        grpo=grpo,
+        grpo=keys.merged,
         system_prompt=string(data.get("system_prompt"), f"{where}.system_prompt", none_ok=True),
         max_prompt_tokens=integer(data.get("max_prompt_tokens"), f"{where}.max_prompt_tokens", 1, none_ok=True),
         eval_fraction=eval_fraction,
@@ -356,8 +252,10 @@ def check_model(ref: Any, config_dir: Path | None) -> str:
     return ref
 
 
-def parse_pipeline_config(data: Any, source_path: str | None = None) -> PipelineConfig:
-    """Validate parsed YAML data (see `load_pipeline_config`)."""
+def parse_pipeline_config(data: Any, source_path: str | None = None,
+                          environ: dict[str, str] | None = None) -> PipelineSpec:
+    """Validate parsed YAML data (see `load_pipeline_config`). `environ` (default `os.environ`) is read once, here,
+    for the user's `$SANDBOX_URL` and the launcher's `WORLD_SIZE`."""
     data = mapping(data, "config", none_ok=False)
     check_keys(data, TOP_KEYS, "")
     config_dir = Path(source_path).resolve().parent if source_path else None
@@ -368,26 +266,34 @@ def parse_pipeline_config(data: Any, source_path: str | None = None) -> Pipeline
     output_dir = string(data["output_dir"], "output_dir")
     seed = integer(data.get("seed", 42), "seed")
     defaults = mapping(data.get("grpo_defaults"), "grpo_defaults")
+    sandbox = parse_sandbox(data.get("sandbox"), dict(os.environ if environ is None else environ))
     stages_data = data["stages"]
     if not isinstance(stages_data, list) or not stages_data:
         raise ConfigError("stages: expected a non-empty list of stages")
-    stages = [parse_stage(s, i, defaults, config_dir) for i, s in enumerate(stages_data)]
+    stages = [parse_stage(s, i, defaults, config_dir, sandbox) for i, s in enumerate(stages_data)]
     names = [s.name for s in stages]
     for i, name in enumerate(names):
         if names.index(name) != i:
             raise ConfigError(f"stages[{i}].name: {name!r} is used twice (stage names are output folders)")
-    return PipelineConfig(model=model, output_dir=output_dir, stages=stages, seed=seed,
-                          report_to=parse_report_to(data.get("report_to", [])),
-                          model_options=parse_model_options(data.get("model_options")),
-                          sandbox=parse_sandbox(data.get("sandbox")), source_path=source_path)
+    pipeline = PipelineSpec(model=model, output_dir=output_dir, stages=stages, seed=seed,
+                            report_to=parse_report_to(data.get("report_to", [])),
+                            model_options=parse_model_options(data.get("model_options")),
+                            sandbox=sandbox, source_path=source_path)
+    for stage in stages:
+        stage.grpo_args = grpo_args(pipeline, stage)
+    return pipeline
 
 
-def load_pipeline_config(path: str | Path, overrides: Sequence[str] = ()) -> PipelineConfig:
-    """Read a pipeline YAML, apply `--set key.path=value` overrides, and validate everything checkable without a
-    model. Raises `ConfigError` naming the key."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"pipeline config {str(path)!r} not found")
+def load_pipeline_config(path: str | Path, overrides: Sequence[str] = ()) -> PipelineSpec:
+    """Read a pipeline YAML (a path, or the name of a shipped config such as `smoke_cpu`), apply `--set
+    key.path=value` overrides, and validate everything checkable without a model. Raises `ConfigError` naming the
+    key."""
+    found = find_config("pipeline", path)
+    if found is None:
+        names = shipped("pipeline")
+        raise ConfigError(f"pipeline config {str(path)!r} not found (not a file, nor a shipped config: "
+                          f"{', '.join(names) or 'none'}{did_you_mean(Path(path).stem, names)})")
+    path = found
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:

@@ -4,8 +4,7 @@ The trainer receives the policy as a path/hub id plus `model_init_kwargs` (so TR
 DeepSpeed ZeRO-3 and vLLM, and builds a matching reference model when `beta > 0`); this module computes those
 kwargs from `model_options`. `load_policy` loads the same model directly (used for LoRA merges and tests).
 
-`model_options` is `rl.config.ModelOptions` (duck-typed here: `dtype`, `lora`, `gradient_checkpointing`,
-`rope_scaling`, `attn_implementation`; `lora` has `r`, `alpha`, `dropout`, `target_modules`).
+`model_options` is `rl.spec.ModelOptions`.
 """
 
 from __future__ import annotations
@@ -15,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+
+from rl.spec import ModelOptions
 
 logger = logging.getLogger(__name__)
 
@@ -52,21 +53,19 @@ def rope_parameters(model: str, rope_scaling: dict[str, Any]) -> dict[str, Any]:
     return {**base, **scaling}
 
 
-def model_init_kwargs(model: str, options: Any) -> dict[str, Any]:
+def model_init_kwargs(model: str, options: ModelOptions) -> dict[str, Any]:
     """`from_pretrained` keyword arguments for the policy (and TRL's reference model) from `model_options`."""
-    kwargs: dict[str, Any] = {"dtype": resolve_dtype(getattr(options, "dtype", None))}
-    attn = getattr(options, "attn_implementation", None)
-    if attn:
-        kwargs["attn_implementation"] = attn
-    rope = getattr(options, "rope_scaling", None)
-    if rope:
-        kwargs["rope_parameters"] = rope_parameters(model, rope)
+    kwargs: dict[str, Any] = {"dtype": resolve_dtype(options.dtype)}
+    if options.attn_implementation:
+        kwargs["attn_implementation"] = options.attn_implementation
+    if options.rope_scaling:
+        kwargs["rope_parameters"] = rope_parameters(model, options.rope_scaling)
     return kwargs
 
 
-def lora_config(options: Any):
+def lora_config(options: ModelOptions):
     """A `peft.LoraConfig` for `model_options.lora`, or None for full fine-tuning."""
-    lora = getattr(options, "lora", None)
+    lora = options.lora
     if lora is None:
         return None
     from peft import LoraConfig
@@ -92,14 +91,14 @@ def load_tokenizer(model: str):
     return tok
 
 
-def load_policy(model: str, options: Any, device_map: str | None = None):
+def load_policy(model: str, options: ModelOptions, device_map: str | None = None):
     """Load the causal LM `model` (local path or hub id) with the dtype/attention/rope options applied."""
     from transformers import AutoModelForCausalLM
 
     return AutoModelForCausalLM.from_pretrained(model, device_map=device_map, **model_init_kwargs(model, options))
 
 
-def merge_lora(base_model: str, adapter_dir: str | Path, out_dir: str | Path, options: Any) -> None:
+def merge_lora(base_model: str, adapter_dir: str | Path, out_dir: str | Path, options: ModelOptions) -> None:
     """Merge the LoRA adapter in `adapter_dir` into `base_model` and save a plain HF model to `out_dir`.
 
     Done on CPU from the saved adapter (rather than from the live, possibly ZeRO-3-sharded, trainer model), so it

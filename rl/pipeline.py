@@ -1,52 +1,44 @@
-"""Run a pipeline's stages in order: chaining, skipping finished stages, and the embedded sandbox server.
+"""Run a pipeline's stages in order: chaining, skipping finished stages, and the run's sandbox.
 
 - Stage k+1 starts from stage k's saved model (`<output_dir>/<stage k>/`; LoRA stages save a merged model).
 - A finished stage writes `<output_dir>/<stage>/STAGE_DONE.json` with a hash of everything that determines it
-  (its config, model options, seed, and its input: the cold-start model or the previous stage's hash). A rerun
-  skips it; a finished stage whose config changed is an error (delete the folder, or use a new output_dir).
-- Embedded sandbox: when a stage to run has a reward that executes code (it reads the `tests` column) with no
-  URL of its own, and neither `sandbox.urls` nor env `SANDBOX_URL` is set, a local sandbox server is started for
-  the run and stopped at the end. Multi-process choice: one server per node, started by the node's local main
-  process and shared by all its processes (their URLs are exchanged with an all-gather and matched by
-  hostname), so a node's cores are not oversubscribed by one server per GPU.
+  (`rl.fingerprint`: its config, model options, seed, the content of its local datasets, and its input: the
+  cold-start model's fingerprint or the previous stage's hash; never absolute paths). A rerun skips it; a finished
+  stage whose config changed is an error (delete the folder, or use a new output_dir).
+- Sandbox, in order of precedence: a reward's own `urls` kwarg, the config's `sandbox.urls`, `$SANDBOX_URL` (read
+  once when the config loads), else an embedded local server. Every source but the last is bound when the config
+  loads (`rewards.needs`); when a stage to run still has a reward needing a sandbox, one server per node is started
+  for the run, bound into those rewards, and stopped at the end (and dies with the run, whatever kills it:
+  `sandbox.local`). Multi-process: the node's local main process starts it and every process of the node shares
+  it (URLs are exchanged with an all-gather and matched by hostname), so one server per GPU does not oversubscribe
+  the node's cores. The source used for each stage is logged at start.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import logging
-import os
 import socket
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
+from rewards import needs
+from rl.fingerprint import model_fingerprint, stage_hash
+from rl.spec import PipelineSpec, StageSpec
 from rl.stage import StageResult, run_stage
-from sandbox.client import SANDBOX_URL_ENV
 
 logger = logging.getLogger(__name__)
 
 DONE_FILE = "STAGE_DONE.json"
+SANDBOX_NEED = "sandbox_urls"
 
 
 class StageChangedError(RuntimeError):
     """A stage is recorded as finished, but with a different config than the one being run."""
 
 
-def stage_hash(pipeline: Any, stage: Any, input_id: str) -> str:
-    """A stable hash of what determines a stage's output (not where it is written)."""
-    payload = {
-        "stage": dataclasses.asdict(stage),
-        "model_options": dataclasses.asdict(pipeline.model_options),
-        "seed": pipeline.seed,
-        "input": input_id,
-    }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def _finished(stage_dir: Path, digest: str) -> bool:
+def _finished(stage_dir, digest: str) -> bool:
     done = stage_dir / DONE_FILE
     if not done.is_file():
         return False
@@ -58,12 +50,27 @@ def _finished(stage_dir: Path, digest: str) -> bool:
     return True
 
 
-def needs_sandbox(stage: Any) -> bool:
-    """Whether a reward of `stage` executes code (reads `tests`) without a sandbox URL in its kwargs."""
-    from rewards import registry
+def needs_sandbox(stage: StageSpec) -> bool:
+    """Whether a reward of `stage` needs sandbox URLs that were not bound when the config loaded."""
+    return any(SANDBOX_NEED in needs.unbound(spec) for spec in stage.rewards)
 
-    return any("tests" in registry.get(s.name).columns and not s.kwargs.get("sandbox_url")
-               for s in stage.rewards)
+
+def sandbox_sources(pipeline: PipelineSpec, stage: StageSpec) -> list[str]:
+    """One line per reward of `stage` that needs a sandbox: which URLs it uses and where they came from."""
+    lines = []
+    for spec in stage.rewards:
+        for key, need in needs.declared(spec.name).items():
+            if need != SANDBOX_NEED:
+                continue
+            if key not in spec.kwargs:
+                where = "embedded server"
+            elif key in spec.bound:
+                where = pipeline.sandbox.source or "embedded server"
+            else:
+                where = "reward kwarg"
+            lines.append(f"stage {stage.name}: {spec.name} uses sandbox {spec.kwargs.get(key, '(embedded)')} "
+                         f"(from {where})")
+    return lines
 
 
 @contextlib.contextmanager
@@ -88,7 +95,7 @@ def embedded_sandbox(workers: int | None) -> Iterator[str]:
             server.stop()
 
 
-def run_pipeline(pipeline: Any) -> list[StageResult | None]:
+def run_pipeline(pipeline: PipelineSpec) -> list[StageResult | None]:
     """Run every stage; returns one result per stage (None for a stage skipped as already finished)."""
     from accelerate import PartialState
 
@@ -97,22 +104,25 @@ def run_pipeline(pipeline: Any) -> list[StageResult | None]:
     # Initialise the process group as TrainingArguments will (gloo on CPU), so the sandbox URL exchange and the
     # done-file barrier work before the first trainer exists; TrainingArguments reuses the process group.
     state = PartialState(cpu=not on_cuda())
-    if pipeline.sandbox.urls and not os.environ.get(SANDBOX_URL_ENV):
-        os.environ[SANDBOX_URL_ENV] = ",".join(pipeline.sandbox.urls)
     results: list[StageResult | None] = []
-    model, input_id = str(pipeline.model), str(pipeline.model)
+    model, input_id = str(pipeline.model), model_fingerprint(str(pipeline.model))
+    embedded: str | None = None
     with contextlib.ExitStack() as stack:
         for stage in pipeline.stages:
-            stage_dir = Path(pipeline.output_dir) / stage.name
+            stage_dir = pipeline.stage_dir(stage)
             digest = stage_hash(pipeline, stage, input_id)
             if _finished(stage_dir, digest):
                 if state.is_main_process:
                     print(f"[stage {stage.name}] already finished ({stage_dir / DONE_FILE}); skipping", flush=True)
                 results.append(None)
             else:
-                if needs_sandbox(stage) and not os.environ.get(SANDBOX_URL_ENV):
-                    os.environ[SANDBOX_URL_ENV] = stack.enter_context(embedded_sandbox(pipeline.sandbox.workers))
-                    stack.callback(os.environ.pop, SANDBOX_URL_ENV, None)
+                if needs_sandbox(stage):
+                    if embedded is None:
+                        embedded = stack.enter_context(embedded_sandbox(pipeline.sandbox.workers))
+                    stage = dataclasses.replace(stage, rewards=needs.bind(stage.rewards, {SANDBOX_NEED: [embedded]}))
+                if state.is_main_process:
+                    for line in sandbox_sources(pipeline, stage):
+                        logger.info("%s", line)
                 result = run_stage(pipeline, stage, model)
                 if state.is_main_process:
                     record = {"config_hash": digest, "input_model": model, "global_step": result.global_step,

@@ -14,26 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from rl import models
+from rl.spec import PipelineSpec, StageSpec
 
 logger = logging.getLogger(__name__)
-
-# Applied under the stage's `grpo` keys (the user's keys win): the seeds' sampling settings, frequent logging
-# with sample completions, and periodic checkpoints for resume.
-GRPO_DEFAULTS: dict[str, Any] = {
-    "temperature": 0.6,
-    "top_p": 0.95,
-    "top_k": 20,
-    "logging_steps": 1,
-    "log_completions": True,
-    "num_completions_to_print": 2,
-    "save_strategy": "steps",
-    "save_steps": 50,
-    "save_total_limit": 2,
-}
-
 
 @dataclass
 class StageResult:
@@ -52,31 +36,6 @@ class StageResult:
         infra = ", ".join(f"{k} {f}/{n}" for k, (f, n) in sorted(self.infra_failures.items())) or "none counted"
         return (f"[stage {self.name}] done: {self.global_step} steps{resumed} in {self.seconds:.1f}s | "
                 f"stage means: {metrics} | infra failures: {infra} | model -> {self.output_dir}")
-
-
-def build_grpo_config(pipeline: Any, stage: Any, reward_weights: list[float], model: str):
-    """GRPOConfig for `stage`: GRPO_DEFAULTS, then the stage's `grpo` keys, then the pipeline-owned settings."""
-    from trl import GRPOConfig
-
-    options = pipeline.model_options
-    dtype = models.resolve_dtype(options.dtype)
-    kwargs: dict[str, Any] = {
-        **GRPO_DEFAULTS,
-        "seed": pipeline.seed,
-        "report_to": pipeline.report_to,
-        "gradient_checkpointing": bool(options.gradient_checkpointing),
-        **stage.grpo,  # rl.config rejects the pipeline-owned keys set below
-        "output_dir": str(Path(pipeline.output_dir) / stage.name),
-        "run_name": stage.name,
-        "reward_weights": list(reward_weights),
-        "model_init_kwargs": models.model_init_kwargs(model, options),
-    }
-    if not models.on_cuda():
-        kwargs["use_cpu"] = True
-    # Mixed precision follows the weights: bf16 autocast for bf16 weights; fp32 (CPU default) and fp16 run as is.
-    kwargs.setdefault("bf16", dtype == torch.bfloat16 and models.on_cuda())
-    kwargs.setdefault("fp16", False)
-    return GRPOConfig(**kwargs)
 
 
 def last_checkpoint(stage_dir: str | Path) -> str | None:
@@ -112,7 +71,7 @@ def _gathered_infra(accelerator, before: tuple[Counter, Counter]) -> dict[str, t
     return merged
 
 
-def run_stage(pipeline: Any, stage: Any, model: str) -> StageResult:
+def run_stage(pipeline: PipelineSpec, stage: StageSpec, model: str) -> StageResult:
     """Train `stage` starting from `model` (path or hub id); returns its result once saved to `<output_dir>/<stage>/`.
 
     Resumes from the newest checkpoint in the stage folder (optimizer, scheduler, RNG and data position included).
@@ -121,18 +80,20 @@ def run_stage(pipeline: Any, stage: Any, model: str) -> StageResult:
 
     from rewards import infra
     from rewards.config import build_rewards
-    from rl.data import load_stage_datasets
+    from rl.data import DataError, load_stage_datasets
+    from rl.grpo import grpo_config
     from rl.trainer import PipelineGRPOTrainer
 
     start = time.monotonic()
-    stage_dir = Path(pipeline.output_dir) / stage.name
-    funcs, weights = build_rewards(stage.rewards, f"stages[{stage.name}].rewards")
-    args = build_grpo_config(pipeline, stage, weights, model)
+    stage_dir = pipeline.stage_dir(stage)
+    funcs, _ = build_rewards(stage.rewards, f"stages[{stage.name}].rewards")
+    args = grpo_config(stage, model, pipeline.model_options)
     tokenizer = models.load_tokenizer(model)
     with PartialState().main_process_first():
         train_ds, eval_ds = load_stage_datasets(stage, tokenizer, pipeline.seed)
-    if eval_ds is not None and "eval_strategy" not in stage.grpo:
-        args.eval_strategy, args.eval_steps = "steps", args.save_steps
+    if stage.evaluates and eval_ds is None:
+        raise DataError(f"stage {stage.name}: eval_fraction {stage.eval_fraction} held out no rows (every source "
+                        "has fewer than 2 rows); set eval_fraction to 0 or add rows")
     trainer = PipelineGRPOTrainer(
         model=model,
         reward_funcs=funcs,
@@ -165,7 +126,7 @@ def run_stage(pipeline: Any, stage: Any, model: str) -> StageResult:
     return result
 
 
-def _save(trainer, tokenizer, pipeline: Any, model: str, stage_dir: Path) -> None:
+def _save(trainer, tokenizer, pipeline: PipelineSpec, model: str, stage_dir: Path) -> None:
     """Save the final model (merged when LoRA), tokenizer and trainer_state.json into `stage_dir`."""
     if pipeline.model_options.lora is not None:
         adapter_dir = stage_dir / "adapter"

@@ -25,7 +25,7 @@ from rl.data.sources import read_raw_rows
 from rl.data.templating import apply_template
 
 if TYPE_CHECKING:
-    from rl.config import DatasetSource, StageConfig
+    from rl.spec import DatasetSource, StageSpec
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def load_source(src: DatasetSource, system_prompt: str | None, tokenizer: Any,
     return Dataset.from_list(rows, features=FEATURES)
 
 
-def load_stage_datasets(stage: StageConfig, tokenizer: Any, seed: int) -> tuple[Dataset, Dataset | None]:
+def load_stage_datasets(stage: StageSpec, tokenizer: Any, seed: int) -> tuple[Dataset, Dataset | None]:
     """(train, held-out or None) for one stage; `tokenizer` is needed only when `max_prompt_tokens` is set."""
     if stage.max_prompt_tokens is not None and tokenizer is None:
         raise ValueError(f"stage {stage.name!r}: max_prompt_tokens needs a tokenizer")

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from rl.smoke.traces import synthetic_traces
-from rl.tiny import build_policy, build_reward_model, build_tokenizer
+from rl.smoke.tiny import build_policy, build_reward_model, build_tokenizer
 
 logger = logging.getLogger(__name__)
 MARKER = "BUILD_DONE"

@@ -19,7 +19,7 @@ def conv(text):
 
 
 def test_scores_routes_and_accepts_conversational_completions():
-    reward = registry.create("math_accuracy", timeout_s=15.0)
+    reward = registry.create("math_accuracy", verify_timeout_s=15.0)
     metrics = []
     out = run(reward,
               prompts=[[{"role": "user", "content": "q"}]] * 4,
@@ -33,7 +33,7 @@ def test_scores_routes_and_accepts_conversational_completions():
 
 
 def test_timeout_is_an_infrastructure_failure_not_a_wrong_answer():
-    reward = MathAccuracy(timeout_s=0.5, max_failure_fraction=0.5)
+    reward = MathAccuracy(verify_timeout_s=0.5, max_failure_fraction=0.5)
     metrics = []
     completions = ["</think>\\boxed{9^{9^{9^{9}}}}", "</think>\\boxed{1}", "</think>\\boxed{2}"]
     out = run(reward, completions=completions, answer=["1", "1", "1"], task=["math"] * 3,
@@ -41,12 +41,12 @@ def test_timeout_is_an_infrastructure_failure_not_a_wrong_answer():
     assert out == [None, 1.0, 0.0]
     assert metrics == [("rewards/math_accuracy/infra_failures", 1.0)]
     with pytest.raises(InfrastructureError):
-        run(MathAccuracy(timeout_s=0.5, max_failure_fraction=0.2), completions=completions[:2], answer=["1", "1"],
+        run(MathAccuracy(verify_timeout_s=0.5, max_failure_fraction=0.2), completions=completions[:2], answer=["1", "1"],
             task=["math", "math"])
 
 
 def test_runs_concurrently_with_other_coroutines():
-    reward = MathAccuracy(timeout_s=1.0, max_failure_fraction=1.0)
+    reward = MathAccuracy(verify_timeout_s=1.0, max_failure_fraction=1.0)
     ticks = []
 
     async def ticker():
@@ -68,16 +68,16 @@ def test_missing_gold_is_a_clear_error():
     assert run(MathAccuracy(), completions=["x"], task=["general"]) == [None]
 
 
-@pytest.mark.parametrize("kwargs", [{"timeout_s": 0}, {"timeout_s": "2"}, {"max_failure_fraction": 1.5},
-                                    {"timeout_s": float("nan")}, {"bogus": 1}])
+@pytest.mark.parametrize("kwargs", [{"verify_timeout_s": 0}, {"verify_timeout_s": "2"}, {"max_failure_fraction": 1.5},
+                                    {"verify_timeout_s": float("nan")}, {"bogus": 1}])
 def test_bad_kwargs_rejected(kwargs):
     with pytest.raises((ValueError, TypeError)):
         MathAccuracy(**kwargs)
 
 
 def test_picklable_after_use():
-    reward = MathAccuracy(timeout_s=3.0)
+    reward = MathAccuracy(verify_timeout_s=3.0)
     assert run(reward, completions=["</think>\\boxed{2}"], answer=["2"], task=["math"]) == [1.0]
     clone = pickle.loads(pickle.dumps(reward))
-    assert (clone.timeout_s, clone.max_failure_fraction) == (3.0, 0.5)
+    assert (clone.verify_timeout_s, clone.max_failure_fraction) == (3.0, 0.5)
     assert run(clone, completions=["</think>\\boxed{3}"], answer=["2"], task=["math"]) == [0.0]

@@ -65,20 +65,20 @@ def test_scoring_modes_and_languages(server):
                    "sys.stdin.read().split())))\n```", PY_ADD.replace("</think>", "") + "\n</think>\nSee above."]
     tests = [ADD] * len(completions)
     metrics = Metrics()
-    rate = score(CodeTests(sandbox_url=server.url, compile_error_score=-0.5), completions, tests, metrics=metrics)
+    rate = score(CodeTests(urls=server.url, compile_error_score=-0.5), completions, tests, metrics=metrics)
     assert rate == [1.0, 0.5, 1.0, -0.5, 0.0, 0.0, 1.0, 0.0]  # code only inside the thinking is no submission
     assert metrics["rewards/code_tests/infra_failures"] == [0.0]
     assert metrics["rewards/code_tests/invalid_rows"] == [0.0]
     assert metrics["rewards/code_tests/no_code_frac"] == [pytest.approx(3 / 8)]
     assert metrics["rewards/code_tests/compile_error_frac"] == [pytest.approx(1 / 8)]
-    strict = score(CodeTests(sandbox_url=server.url, scoring="all_pass"), completions, tests)
+    strict = score(CodeTests(urls=server.url, scoring="all_pass"), completions, tests)
     assert strict == [1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
 
 
 def test_call_mode_uses_only_blocks_in_the_rows_language(server):
     py = "</think>\n```python\ndef add(a, b):\n    return a + b\n```\n```cpp\nint add(int a, int b){return a+b;}\n```"
     wrong = "</think>\n```python\ndef add(a, b):\n    return a * b\n```"
-    assert score(CodeTests(sandbox_url=server.url), [py, wrong], [CALL, CALL]) == [1.0, 0.5]
+    assert score(CodeTests(urls=server.url), [py, wrong], [CALL, CALL]) == [1.0, 0.5]
 
 
 def test_other_tasks_get_none_and_never_reach_the_sandbox(monkeypatch):
@@ -88,13 +88,21 @@ def test_other_tasks_get_none_and_never_reach_the_sandbox(monkeypatch):
     assert reward._client is None
 
 
-def test_url_is_read_lazily_from_the_environment(server, monkeypatch):
-    monkeypatch.delenv(SANDBOX_URL_ENV, raising=False)
+def test_urls_come_from_binding_never_from_the_environment(server, monkeypatch):
+    from rewards.config import RewardSpec, build_rewards
+    from rewards.needs import bind
+
+    monkeypatch.setenv(SANDBOX_URL_ENV, server.url)  # user input for rl.config, never read by the reward itself
     reward = CodeTests()  # constructed (config validated) before any server exists
-    with pytest.raises(SandboxNotConfiguredError, match=f"sandbox_url.*{SANDBOX_URL_ENV}.*local server"):
+    with pytest.raises(SandboxNotConfiguredError, match=f"urls.*{SANDBOX_URL_ENV}.*local server"):
         score(reward, [PY_ADD], [ADD])
-    monkeypatch.setenv(SANDBOX_URL_ENV, server.url)
-    assert score(reward, [PY_ADD], [ADD]) == [1.0]
+    [spec] = bind([RewardSpec("code_tests")], {"sandbox_urls": [server.url]})
+    assert spec.kwargs == {"urls": [server.url]} and spec.bound == ("urls",)
+    (bound,), _ = build_rewards([spec])
+    assert score(bound, [PY_ADD], [ADD]) == [1.0]
+    # A URL the user gave the reward wins over the run's sandbox.
+    [own] = bind([RewardSpec("code_tests", kwargs={"urls": "http://elsewhere:1"})], {"sandbox_urls": [server.url]})
+    assert own.kwargs == {"urls": "http://elsewhere:1"} and own.bound == ()
 
 
 def test_invalid_rows_are_none_counted_and_logged_as_data_problems(server, caplog):
@@ -102,7 +110,7 @@ def test_invalid_rows_are_none_counted_and_logged_as_data_problems(server, caplo
     no_tests = json.dumps({"language": "python", "mode": "stdio", "tests": []})
     metrics = Metrics()
     with caplog.at_level(logging.WARNING, logger="rewards.code_reward"):
-        out = score(CodeTests(sandbox_url=server.url), ["</think>```\nprint(3)\n```"] * 5,
+        out = score(CodeTests(urls=server.url), ["</think>```\nprint(3)\n```"] * 5,
                     ["{not json", None, json.dumps([1]), no_language, no_tests], metrics=metrics)
     assert out == [None] * 5
     assert metrics["rewards/code_tests/invalid_rows"] == [5.0]
@@ -111,7 +119,7 @@ def test_invalid_rows_are_none_counted_and_logged_as_data_problems(server, caplo
 
 
 def test_reward_pickles_after_use(server):
-    reward = CodeTests(sandbox_url=server.url, scoring="all_pass")
+    reward = CodeTests(urls=server.url, scoring="all_pass")
     assert score(reward, [PY_ADD], [ADD]) == [1.0]
     reward.client()  # a live client is not part of the pickled state
     clone = pickle.loads(pickle.dumps(reward))
@@ -123,11 +131,11 @@ def test_server_down_is_none_and_raises_above_the_threshold():
     with start_local_server(workers=1) as srv:
         url = srv.url
     metrics = Metrics()
-    tolerant = CodeTests(sandbox_url=url, retries=1, max_failure_fraction=1.0)
+    tolerant = CodeTests(urls=url, retries=1, max_failure_fraction=1.0)
     assert score(tolerant, [PY_ADD, "no code", PY_ADD], [ADD] * 3, metrics=metrics) == [None, 0.0, None]
     assert metrics["rewards/code_tests/infra_failures"] == [2.0]
     with pytest.raises(InfrastructureError, match=r"code_tests: 2/2 samples .*max_failure_fraction=0.5"):
-        score(CodeTests(sandbox_url=url, retries=0), [PY_ADD, PY_ADD], [ADD] * 2)
+        score(CodeTests(urls=url, retries=0), [PY_ADD, PY_ADD], [ADD] * 2)
 
 
 @pytest.mark.timeout(120)
@@ -140,7 +148,7 @@ def test_server_crash_mid_batch_keeps_finished_rows():
     metrics = Metrics()
 
     async def go(srv):
-        reward = CodeTests(sandbox_url=srv.url, retries=1, max_failure_fraction=0.5)
+        reward = CodeTests(urls=srv.url, retries=1, max_failure_fraction=0.5)
         call = asyncio.create_task(reward(completions=[slow, slow, fast, fast], tests=[slow_tests] * 4,
                                           task=["code"] * 4, log_metric=metrics))
         await asyncio.sleep(6.0)  # fast ones are done (generous for a loaded CI box); slow ones sleep 25 s
@@ -157,9 +165,9 @@ def test_server_crash_mid_batch_keeps_finished_rows():
     assert metrics["rewards/code_tests/infra_failures"] == [2.0]  # 2/4 = 0.5: at the threshold, not above it
 
 
-@pytest.mark.parametrize("kwargs", [{"scoring": "partial"}, {"compile_error_score": 2}, {"timeout_s": 0},
+@pytest.mark.parametrize("kwargs", [{"scoring": "partial"}, {"compile_error_score": 2}, {"http_timeout_s": 0},
                                     {"retries": -1}, {"retries": 1.5}, {"max_failure_fraction": -0.1},
-                                    {"sandbox_url": "localhost:1"}, {"sandbox_url": []}])
+                                    {"urls": "localhost:1"}, {"urls": []}])
 def test_bad_kwargs_fail_at_construction(kwargs):
     with pytest.raises(ValueError):
         CodeTests(**kwargs)

@@ -7,13 +7,13 @@ import pytest
 from rewards import registry
 from rewards.base import Reward
 from rewards.config import (
-    CONFIG_DIR,
     RewardConfigError,
     RewardSpec,
     build_rewards,
     load_reward_config,
     required_columns,
 )
+from rewards.config_paths import CHECKOUT_CONFIGS
 from sandbox.client import SANDBOX_URL_ENV
 
 
@@ -53,7 +53,7 @@ def test_registering_a_second_class_under_a_taken_name_fails(isolated_registry):
 def test_shipped_configs_validate_without_a_sandbox(name, monkeypatch):
     monkeypatch.delenv(SANDBOX_URL_ENV, raising=False)  # the URL is read at the first call, not at validation
     specs = load_reward_config(name)
-    assert specs == load_reward_config(CONFIG_DIR / f"{name}.yaml")
+    assert specs == load_reward_config(CHECKOUT_CONFIGS / "rewards" / f"{name}.yaml")
     funcs, weights = build_rewards(specs)
     assert [f.__name__ for f in funcs] == [s.name for s in specs]
     assert len(weights) == len(funcs) and all(w > 0 for w in weights)
@@ -69,7 +69,7 @@ def test_stage1_config_contents():
 
 @pytest.mark.parametrize("entry,match", [
     ({"name": "code_tests", "kwargs": {"scoring": "partial"}}, r"\(code_tests\): bad kwargs: scoring must be one of"),
-    ({"name": "code_tests", "kwargs": {"sandbox_url": "localhost:8080"}}, "must start with http"),
+    ({"name": "code_tests", "kwargs": {"urls": "localhost:8080"}}, "must start with http"),
     ({"name": "code_tests", "kwargs": {"max_failure_fraction": 2}}, "max_failure_fraction"),
     ({"name": "overlong_penalty", "kwargs": {"max_completion_length": 64, "cache": 8}}, "unexpected keyword"),
     ({"name": "overlong_penalty", "kwargs": {"max_completion_length": 64, "cache_length": 64}}, "cache_length"),

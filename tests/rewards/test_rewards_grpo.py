@@ -14,7 +14,7 @@ import math
 import pytest
 
 from rewards.config import build_rewards, load_reward_config
-from sandbox.client import SANDBOX_URL_ENV
+from rewards.needs import bind
 from sandbox.local import start_local_server
 
 pytestmark = pytest.mark.slow
@@ -40,7 +40,7 @@ def _overfit_policy(out_dir, tokenizer):
     """Save a tiny policy that answers each ROWS prompt with its memorised completion (near-greedy sampling)."""
     import torch
 
-    from rl.tiny import build_policy
+    from rl.smoke.tiny import build_policy
 
     model = build_policy(out_dir, tokenizer)
     seqs = []
@@ -85,9 +85,9 @@ def test_grpo_trainer_runs_with_the_rewards(tmp_path, monkeypatch, one_torch_thr
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
-    from rl.tiny import build_tokenizer
+    from rl.smoke.tiny import build_tokenizer
 
-    specs = load_reward_config(REWARDS)  # validated before the sandbox exists: its URL is read at the first call
+    specs = load_reward_config(REWARDS)  # validated before the sandbox exists: its URL is bound once it runs
     tokenizer = build_tokenizer(tmp_path / "policy")
     lengths = _overfit_policy(tmp_path / "policy", tokenizer)
     dataset = Dataset.from_list([{"prompt": [{"role": "user", "content": p}], "task": t, "answer": a, "tests": x}
@@ -98,7 +98,7 @@ def test_grpo_trainer_runs_with_the_rewards(tmp_path, monkeypatch, one_torch_thr
     funcs, weights = build_rewards(specs)
     args.reward_weights = weights
     with start_local_server(workers=2) as server:
-        monkeypatch.setenv(SANDBOX_URL_ENV, server.url)
+        funcs, _ = build_rewards(bind(specs, {"sandbox_urls": [server.url]}))  # the run's sandbox, bound once
         trainer = GRPOTrainer(model=str(tmp_path / "policy"), reward_funcs=funcs, args=args, train_dataset=dataset,
                               processing_class=tokenizer)
         trainer.train()

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from rl.config import DatasetSource, StageConfig
+from rl.spec import DatasetSource, StageSpec
 from rl.data import DataError, load_stage_datasets
 from rl.data.loading import prompt_lengths
 from rl.data.templating import MATH_INSTRUCTION, MC_INSTRUCTION
-from rl.tiny import build_tokenizer
+from rl.smoke.tiny import build_tokenizer
 
 SAMPLES = Path(__file__).resolve().parents[2] / "rl" / "samples"
 USER = [{"role": "user", "content": "Solve it."}]
@@ -29,8 +29,8 @@ def source(path: Path | str, adapter: str = "rows", weight: float = 1.0, **kw) -
     return DatasetSource(str(path), adapter=adapter, weight=weight, local_path=str(path), **kw)
 
 
-def stage(*sources: DatasetSource, **kw) -> StageConfig:
-    return StageConfig(name="s", datasets=list(sources), rewards=[], reward_source="inline", **kw)
+def stage(*sources: DatasetSource, **kw) -> StageSpec:
+    return StageSpec(name="s", datasets=list(sources), rewards=[], reward_source="inline", **kw)
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

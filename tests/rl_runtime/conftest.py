@@ -12,7 +12,7 @@ import rlrun_testlib  # noqa: F401  (registers the test-only reward for in-proce
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     """A tiny random Qwen2 policy + QwQ-template tokenizer (no SFT: the tests only need it to train)."""
-    from rl.tiny import build_policy, build_tokenizer
+    from rl.smoke.tiny import build_policy, build_tokenizer
 
     out = tmp_path_factory.mktemp("tiny") / "policy"
     build_policy(out, build_tokenizer(out))

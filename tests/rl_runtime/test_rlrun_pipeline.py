@@ -63,13 +63,13 @@ def test_lora_stages_chain_merge_and_skip_when_finished(tiny_model, tmp_path, ca
 
 def test_grpo_config_defaults_overrides_and_yarn(tiny_model, tmp_path):
     from rl.models import load_policy
-    from rl.stage import build_grpo_config
+    from rl.grpo import grpo_config
 
     data = pipeline_dict(tiny_model, tmp_path / "out")
     data["model_options"] = {"rope_scaling": {"rope_type": "yarn", "factor": 4.0,
                                               "original_max_position_embeddings": 1024}}
     cfg = load_pipeline_config(write_config(tmp_path / "p.yaml", data), ["stages.0.grpo.top_k=40"])
-    args = build_grpo_config(cfg, cfg.stages[0], [1.0], cfg.model)
+    args = grpo_config(cfg.stages[0], cfg.model, cfg.model_options)
     # The seeds' sampling defaults, except where the stage overrides them.
     assert (args.temperature, args.top_p, args.top_k) == (0.6, 0.95, 40)
     assert args.output_dir == str(tmp_path / "out" / "s1") and args.run_name == "s1"

@@ -32,7 +32,7 @@ def test_trainer_excludes_a_code_row_whose_sandbox_is_down(tiny_model, monkeypat
     from trl import GRPOConfig
 
     monkeypatch.delenv("SANDBOX_URL", raising=False)
-    dead = create("code_tests", sandbox_url="http://127.0.0.1:9", retries=0, timeout_s=2.0, max_failure_fraction=1.0)
+    dead = create("code_tests", urls="http://127.0.0.1:9", retries=0, http_timeout_s=2.0, max_failure_fraction=1.0)
     funcs = [dead, create("think_format")]
     args = GRPOConfig(output_dir="unused", use_cpu=True, per_device_train_batch_size=2, num_generations=2,
                       max_completion_length=8, report_to="none", reward_weights=[1.0, 1.0])

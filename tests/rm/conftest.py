@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture(scope="session")
 def tiny_rm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Path of a tiny Qwen2ForSequenceClassification with the project's tiny tokenizer and chat template."""
-    from rl.tiny import build_reward_model, build_tokenizer
+    from rl.smoke.tiny import build_reward_model, build_tokenizer
 
     root = tmp_path_factory.mktemp("tiny_rm")
     tokenizer = build_tokenizer(root / "tokenizer")

@@ -11,8 +11,8 @@ import pytest
 from aiohttp import web
 
 from rewards import infra
-from rewards.rm_client import RMClient, RMUnavailableError
-from rewards.rm_reward import RewardModelReward
+from rewards.model.client import RMClient, RMUnavailableError
+from rewards.model.reward import RewardModelReward
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
@@ -100,8 +100,8 @@ def test_partial_failure_keeps_the_scores_obtained_and_the_reward_counts_the_res
         async with serve(picky) as url:
             with pytest.raises(RMUnavailableError) as info:
                 await RMClient(url, batch_size=1, max_retries=0).score(prompts, ["ab", "fail", "abc", "abcd"])
-            lenient = RewardModelReward(url=url, batch_size=2, max_retries=0, max_failure_fraction=0.5)
-            strict = RewardModelReward(url=url, batch_size=1, max_retries=0, max_failure_fraction=0.2)
+            lenient = RewardModelReward(url=url, batch_size=2, retries=0, max_failure_fraction=0.5)
+            strict = RewardModelReward(url=url, batch_size=1, retries=0, max_failure_fraction=0.2)
             lenient_out = await lenient(prompts=prompts, completions=completions, task=["general"] * 4)
             with pytest.raises(infra.InfrastructureError, match="1/4"):
                 await strict(prompts=prompts, completions=completions, task=["general"] * 4)

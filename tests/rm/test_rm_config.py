@@ -8,7 +8,7 @@ import yaml
 
 from rewards import registry
 from rewards.config import build_rewards, load_reward_config, resolve_config_path
-from rewards.rm_reward import RewardModelReward
+from rewards.model.reward import RewardModelReward
 
 
 def test_general_config_loads_without_loading_the_reward_model():

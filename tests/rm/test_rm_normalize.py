@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rewards.rm_normalize import clip, infer_groups, length_correlation, neutralize_length, zscore
+from rewards.model.normalize import clip, infer_groups, length_correlation, neutralize_length, zscore
 
 
 def test_infer_groups_from_identical_consecutive_prompts():

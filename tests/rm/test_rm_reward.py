@@ -9,9 +9,9 @@ import statistics
 
 import pytest
 
-from rewards.reward_model import RewardModelScorer
-from rewards.rm_normalize import length_correlation
-from rewards.rm_reward import RewardModelReward
+from rewards.model.scorer import RewardModelScorer
+from rewards.model.normalize import length_correlation
+from rewards.model.reward import RewardModelReward
 
 P1 = [{"role": "user", "content": "Write a title for a paragraph about python code."}]
 P2 = [{"role": "user", "content": "What is 12 + 30?"}]
@@ -158,7 +158,7 @@ def test_pickling_excludes_the_loaded_model(tiny_rm):
     ({"model": "m", "dtype": "int8"}, "dtype"),
     ({"model": "m", "max_length": 0}, "max_length"),
     ({"url": "localhost:8100"}, "url"),
-    ({"url": "http://h:1", "timeout_s": 0}, "timeout_s"),
+    ({"url": "http://h:1", "http_timeout_s": 0}, "http_timeout_s"),
 ])
 def test_bad_kwargs_fail_at_construction(kwargs, message):
     with pytest.raises((ValueError, TypeError), match=message):

@@ -8,7 +8,7 @@ import pytest
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from rewards.reward_model import RewardModelScorer, strip_thinking
+from rewards.model.scorer import RewardModelScorer, strip_thinking
 
 PROMPTS = [
     [{"role": "user", "content": "What is 2 + 3?"}],

@@ -1,4 +1,4 @@
-"""`python -m rewards.rm_server` as a subprocess, the async client, and the reward's remote path (incl. outages)."""
+"""`python -m rewards.model.server` as a subprocess, the async client, and the reward's remote path (incl. outages)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ import pytest
 from aiohttp import web
 
 from rewards import infra
-from rewards.reward_model import RewardModelScorer
-from rewards.rm_client import RMClient, RMRequestError
-from rewards.rm_reward import RewardModelReward
-from rewards.rm_server import build_app
+from rewards.model.scorer import RewardModelScorer
+from rewards.model.client import RMClient, RMRequestError
+from rewards.model.reward import RewardModelReward
+from rewards.model.server import build_app
 
 ROOT = Path(__file__).resolve().parents[2]
 P1 = [{"role": "user", "content": "Write a title for a paragraph about python code."}]
@@ -51,7 +51,7 @@ def http(url: str, body: bytes | None = None) -> tuple[int, dict[str, Any]]:
 def rm_server(model: Path, *extra: str) -> Iterator[tuple[str, subprocess.Popen]]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rewards.rm_server", "--model", str(model), "--port", str(port), "--device", "cpu",
+        [sys.executable, "-m", "rewards.model.server", "--model", str(model), "--port", str(port), "--device", "cpu",
          "--dtype", "float32", *extra],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
     url = f"http://127.0.0.1:{port}"
@@ -149,7 +149,7 @@ def test_remote_reward_matches_local_reward(server, tiny_rm):
 
 @contextlib.contextmanager
 def inprocess_server(scorer: RewardModelScorer) -> Iterator[tuple[str, Callable[[], None]]]:
-    """`rm_server`'s app served from a background thread; yields (url, stop) where stop() takes it down."""
+    """`rewards.model.server`'s app served from a background thread; yields (url, stop) where stop() takes it down."""
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
@@ -178,7 +178,7 @@ def test_server_that_goes_down_gives_none_counted_then_threshold_error(tiny_rm):
     columns = {"task": ["general"] * 3}
     scorer = RewardModelScorer(str(tiny_rm), device="cpu")
     with inprocess_server(scorer) as (url, stop):
-        reward = RewardModelReward(url=url, max_retries=1, backoff_s=0.05, timeout_s=5, max_failure_fraction=1.0)
+        reward = RewardModelReward(url=url, retries=1, backoff_s=0.05, http_timeout_s=5, max_failure_fraction=1.0)
         up = asyncio.run(reward(prompts=prompts, completions=completions, **columns))
         assert up == pytest.approx(scorer.score(prompts, ANSWERS[:3]), abs=1e-5)
         stop()
@@ -189,6 +189,6 @@ def test_server_that_goes_down_gives_none_counted_then_threshold_error(tiny_rm):
         assert down == [None, None, None]  # never 0
         assert infra.FAILURES["reward_model"] - failures_before == 3
         assert metrics["rewards/reward_model/infra_failures"] == 3.0
-        strict = RewardModelReward(url=url, max_retries=0, max_failure_fraction=0.5)
+        strict = RewardModelReward(url=url, retries=0, max_failure_fraction=0.5)
         with pytest.raises(infra.InfrastructureError, match="reward_model: 3/3"):
             asyncio.run(strict(prompts=prompts, completions=completions, **columns))

@@ -5,9 +5,10 @@ Per call, for the rows of its tasks (default `("general",)`):
    answer is blank is not scored; it gets `no_answer_score`.
 2. **Gating** (`gate_on_rules`). A row with constraints whose rule checks fail (`rewards.rules.rules_pass`) is
    not scored; it gets `gate_fail_score`. Rows with no constraints are not gated.
-3. **Scoring** of prompt + answer (thinking stripped) by a local model (`model`) or an `rm_server` (`url`).
+3. **Scoring** of prompt + answer (thinking stripped) by a local model (`model`) or a `rewards.model.server` (`url`).
    Rows the server could not score are `None` (counted via `rewards.infra.report_failures`), never 0.
-4. **Per group** (runs of identical consecutive prompts, see `rewards.rm_normalize`), over the scored rows:
+4. **Per group** (`num_generations` consecutive rows, bound from the trainer's `grpo.num_generations`; see
+   `rewards.model.normalize`), over the scored rows:
    length-bias guard, then `normalize`, then `clip`.
 5. Fill values: a number, or `"group_min"`, the lowest final score among the group's scored rows (0.0 when
    the group has none; any constant is then equivalent, as GRPO advantages are group-relative).
@@ -17,46 +18,89 @@ from __future__ import annotations
 
 import asyncio
 import math
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
-from rewards.base import Reward, answer_part, check_bool, check_tasks, prompt_text
-from rewards.infra import report_failures
+from rewards.base import Reward, answer_part, prompt_text, require_thinking_kwarg, tasks_kwarg
+from rewards.infra import failure_fraction_kwarg, report_failures
+from rewards.kwargs import kwarg
+from rewards.model.client import RMClient, RMUnavailableError
+from rewards.model.normalize import clip as clip_scores, groups, length_correlation, neutralize_length, zscore
+from rewards.model.scorer import DTYPES, RewardModelScorer
 from rewards.registry import register
-from rewards.reward_model import RewardModelScorer, validate_scorer_options
-from rewards.rm_client import RMClient, RMUnavailableError
-from rewards.rm_normalize import clip as clip_scores, infer_groups, length_correlation, neutralize_length, zscore
 
 NORMALIZE = ("none", "group_zscore")
 LENGTH_GUARDS = ("none", "neutralize", "neutralize_positive")
 GROUP_MIN = "group_min"
 
 
-def _fill_value(name: str, value: Any) -> float | str:
+def _fill_value(value: Any) -> float | str:
     if value == GROUP_MIN:
         return GROUP_MIN
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number or {GROUP_MIN!r}, got {value!r}")
+        raise ValueError(f"must be a finite number or {GROUP_MIN!r}, got {value!r}")
     return float(value)
 
 
-def _clip_bounds(value: Any) -> tuple[float, float] | None:
-    if value is None:
-        return None
+def _clip_bounds(value: Any) -> tuple[float, float]:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
         return (-float(value), float(value))
     if (isinstance(value, (list, tuple)) and len(value) == 2
             and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value) and value[0] < value[1]):
         return (float(value[0]), float(value[1]))
-    raise ValueError(f"clip must be null, a positive number c (for [-c, c]) or [low, high] with low < high, "
-                     f"got {value!r}")
+    raise ValueError(f"must be null, a positive number c (for [-c, c]) or [low, high] with low < high, got {value!r}")
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"must be an http(s) URL such as 'http://host:8100', got {value!r}")
+    return value
+
+
+def _non_empty(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value
+
+
+@dataclass(frozen=True)
+class RewardModelKwargs:
+    model: str | None = kwarg(None, "local path or hub id of a sequence-classification reward model (local "
+                                    "scoring); give this or url", convert=_non_empty)
+    url: str | None = kwarg(None, "a rewards.model.server to score with (remote scoring); give this or model",
+                            convert=_http_url, infra=True)
+    max_length: int = kwarg(4096, "tokens per scored pair, local scoring (the prompt is cut from the left)", ge=8)
+    batch_size: int = kwarg(8, "pairs per forward pass (local) or per HTTP request (remote)", ge=1, infra=True)
+    dtype: str = kwarg("auto", "weights dtype, local scoring", choices=DTYPES)
+    device: str = kwarg("auto", "torch device, local scoring (auto: this process's accelerate device)",
+                        convert=_non_empty, infra=True)
+    normalize: str = kwarg("none", "per-group normalisation of the scores", choices=NORMALIZE)
+    clip: float | list[float] | None = kwarg(None, "clip the final scores: c for [-c, c], or [low, high]",
+                                             convert=_clip_bounds)
+    gate_on_rules: bool = kwarg(False, "a row failing its rule checks is not scored and gets gate_fail_score")
+    gate_fail_score: float | str = kwarg(GROUP_MIN, "score of a gated row: a number or group_min",
+                                         convert=_fill_value)
+    no_answer_score: float | str = kwarg(GROUP_MIN, "score of a completion without an answer: a number or "
+                                                    "group_min", convert=_fill_value)
+    require_thinking: bool = require_thinking_kwarg()
+    length_guard: str = kwarg("none", "remove the within-group linear trend of score on answer length "
+                                      "(neutralize_positive: only when longer scores higher)", choices=LENGTH_GUARDS)
+    tasks: list[str] | str | None = tasks_kwarg()
+    num_generations: int | None = kwarg(None, "completions per prompt: a group is that many consecutive rows "
+                                              "(bound from grpo.num_generations; unbound, a group is a run of "
+                                              "identical prompts)", ge=1, need="num_generations")
+    max_failure_fraction: float = failure_fraction_kwarg(0.1)
+    http_timeout_s: float = kwarg(120.0, "timeout of one scoring request, remote scoring, in seconds", gt=0.0,
+                                  infra=True)
+    retries: int = kwarg(3, "retries of a failed scoring request, remote scoring", ge=0, infra=True)
+    backoff_s: float = kwarg(1.0, "first retry delay, doubled each retry, in seconds", ge=0.0, infra=True)
 
 
 @register("reward_model")
 class RewardModelReward(Reward):
-    """General reward-model score of the answer. Exactly one of `model` (local) and `url` (remote) is given.
+    """General reward-model score of the answer; kwargs in `RewardModelKwargs`. Exactly one of `model` (local) and
+    `url` (remote) is given.
 
-    Local only: `max_length`, `dtype`, `device` (the server has its own flags). `batch_size` is the forward batch
-    locally and the pairs per HTTP request remotely. Remote only: `timeout_s`, `max_retries`, `backoff_s`.
     `length_guard`: `neutralize` removes, within each group, the least-squares linear trend of the RM score on the
     answer's length in characters (keeping the group mean, so the scores' correlation with length becomes 0);
     `neutralize_positive` does so only when longer answers score higher. Groups with < 3 scored rows are left as is.
@@ -65,36 +109,28 @@ class RewardModelReward(Reward):
     tasks = ("general",)
     columns = ()  # reads `constraints` only for gating, and only when the column is present
     unscored_excludes_row = True
+    Kwargs = RewardModelKwargs
+    renamed = {"timeout_s": "http_timeout_s", "max_retries": "retries"}
+    model: str | None
+    url: str | None
+    normalize: str
+    clip: tuple[float, float] | None
+    gate_on_rules: bool
+    gate_fail_score: float | str
+    no_answer_score: float | str
+    length_guard: str
+    num_generations: int | None
+    max_failure_fraction: float
 
-    def __init__(self, model: str | None = None, url: str | None = None, max_length: int = 4096,
-                 batch_size: int = 8, dtype: str = "auto", device: str = "auto", normalize: str = "none",
-                 clip: float | Sequence[float] | None = None, gate_on_rules: bool = False,
-                 gate_fail_score: float | str = GROUP_MIN, no_answer_score: float | str = GROUP_MIN,
-                 require_thinking: bool = True, length_guard: str = "none", tasks: Sequence[str] | None = None,
-                 max_failure_fraction: float = 0.1, timeout_s: float = 120.0, max_retries: int = 3,
-                 backoff_s: float = 1.0) -> None:
-        if (model is None) == (url is None):
-            raise ValueError("give exactly one of 'model' (local path or hub id) and 'url' (an rm_server)")
-        validate_scorer_options(max_length, batch_size, dtype, device)
-        if normalize not in NORMALIZE:
-            raise ValueError(f"normalize must be one of {NORMALIZE}, got {normalize!r}")
-        if length_guard not in LENGTH_GUARDS:
-            raise ValueError(f"length_guard must be one of {LENGTH_GUARDS}, got {length_guard!r}")
-        check_bool("gate_on_rules", gate_on_rules)
-        check_bool("require_thinking", require_thinking)
-        if isinstance(max_failure_fraction, bool) or not isinstance(max_failure_fraction, (int, float)) or not (
-                0 <= max_failure_fraction <= 1):
-            raise ValueError(f"max_failure_fraction must be in [0, 1], got {max_failure_fraction!r}")
-        if tasks is not None:
-            self.tasks = check_tasks(tasks)
-        self.scorer = RewardModelScorer(model, max_length, batch_size, dtype, device) if model is not None else None
-        self.client = RMClient(url, batch_size=batch_size, timeout_s=timeout_s, max_retries=max_retries,
-                               backoff_s=backoff_s) if url is not None else None
-        self.normalize, self.length_guard, self.clip = normalize, length_guard, _clip_bounds(clip)
-        self.gate_on_rules, self.require_thinking = gate_on_rules, require_thinking
-        self.gate_fail_score = _fill_value("gate_fail_score", gate_fail_score)
-        self.no_answer_score = _fill_value("no_answer_score", no_answer_score)
-        self.max_failure_fraction = float(max_failure_fraction)
+    def setup(self) -> None:
+        if (self.model is None) == (self.url is None):
+            raise ValueError("give exactly one of 'model' (local path or hub id) and 'url' (a rewards.model.server)")
+        if self.tasks is None:
+            self.tasks = type(self).tasks
+        self.scorer = (RewardModelScorer(self.model, self.max_length, self.batch_size, self.dtype, self.device)
+                       if self.model is not None else None)
+        self.client = (RMClient(self.url, batch_size=self.batch_size, timeout_s=self.http_timeout_s,
+                                max_retries=self.retries, backoff_s=self.backoff_s) if self.url is not None else None)
 
     @staticmethod
     def _answer(text: str) -> str | None:
@@ -161,7 +197,7 @@ class RewardModelReward(Reward):
         """Per group: (row indices of this reward's rows, final scores of its scored rows)."""
         routed = set(rows)
         result, corrs, raw_values = [], [], []
-        for group in infer_groups(prompts):
+        for group in groups(prompts, self.num_generations):
             members = [i for i in group if i in routed]
             if not members:
                 continue

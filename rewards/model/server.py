@@ -1,9 +1,9 @@
-"""HTTP server for a reward model on its own GPU: `python -m rewards.rm_server --model PATH --port P`.
+"""HTTP server for a reward model on its own GPU: `python -m rewards.model.server --model PATH --port P`.
 
 API:
 - `GET /health` -> 200 `{"status": "ok", "model": ..., "device": ..., "max_length": ..., "batch_size": ...}`
 - `POST /score` `{"prompts": [str | [{"role", "content"}, ...]], "responses": [str, ...]}` -> `{"scores": [float]}`
-  (same order; thinking is stripped from responses, see `rewards.reward_model`).
+  (same order; thinking is stripped from responses, see `rewards.model.scorer`).
 - Bad requests get a 4xx `{"status": "invalid_request", "error": "..."}`; the server keeps serving.
 
 Pairs from concurrent requests are micro-batched: a single worker collects queued pairs (up to `--batch-size`,
@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 from aiohttp import web
 
-from rewards.reward_model import Prompt, RewardModelScorer, resolve_device
+from rewards.model.scorer import Prompt, RewardModelScorer, resolve_device
 
 logger = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 256 * 1024 * 1024
@@ -179,7 +179,7 @@ def build_app(scorer: RewardModelScorer, batch_size: int, max_wait_s: float = 0.
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m rewards.rm_server", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m rewards.model.server", description=__doc__.split("\n")[0])
     parser.add_argument("--model", required=True, help="local path or hub id of a sequence-classification RM")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1", help="bind address (0.0.0.0 to serve other machines)")

@@ -1,4 +1,4 @@
-"""Async client of `rewards.rm_server`: batching, per-request timeouts, retries with exponential backoff.
+"""Async client of `rewards.model.server`: batching, per-request timeouts, retries with exponential backoff.
 
 `RMClient.score` splits the pairs into requests of `batch_size`, sends up to `max_concurrency` at a time, and
 retries a request that fails for transport reasons (connection refused/reset, timeout, HTTP 5xx) up to

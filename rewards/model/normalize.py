@@ -1,11 +1,10 @@
 """Per-group post-processing of reward-model scores: group inference, length-bias guard, z-scoring, clipping.
 
-TRL's GRPOTrainer passes each prompt's `num_generations` completions as consecutive rows, and the reward call
-does not receive `num_generations` itself. Groups are therefore inferred as maximal runs of consecutive rows with
-identical prompts. Two adjacent dataset rows with the very same prompt merge into one larger group (harmless for
-z-scoring). Under multi-process training a group can be split across processes (when
-`per_device_train_batch_size` is not a multiple of `num_generations`); each process then normalises the part of
-the group it holds.
+TRL's GRPOTrainer passes each prompt's `num_generations` completions as consecutive rows. The reward call does not
+receive `num_generations`, so the pipeline binds it into the reward (`rewards.needs`), and `rl.config` rejects batch
+shapes that would split a group across processes. `groups(prompts, n)` then cuts the batch into groups of `n` rows
+and checks each holds one prompt. A caller that does not know the group size (a reward used outside a trainer)
+passes `n=None`: groups are then maximal runs of consecutive identical prompts (`infer_groups`).
 """
 
 from __future__ import annotations
@@ -23,6 +22,25 @@ def infer_groups(prompts: Sequence[Any]) -> list[list[int]]:
         else:
             groups.append([i])
     return groups
+
+
+def groups(prompts: Sequence[Any], num_generations: int | None) -> list[list[int]]:
+    """Row indices grouped by prompt: consecutive blocks of `num_generations` rows, or `infer_groups` when None.
+
+    Raises `ValueError` when the rows are not whole groups of one prompt each, which means the caller's batch is
+    not laid out as GRPO's (and normalising over such "groups" would mix prompts).
+    """
+    if num_generations is None:
+        return infer_groups(prompts)
+    if len(prompts) % num_generations:
+        raise ValueError(f"{len(prompts)} rows are not whole groups of num_generations={num_generations}; a GRPO "
+                         "group must not be split across processes or batches")
+    out = [list(range(start, start + num_generations)) for start in range(0, len(prompts), num_generations)]
+    for group in out:
+        if any(prompts[i] != prompts[group[0]] for i in group):
+            raise ValueError(f"rows {group[0]}..{group[-1]} should be one prompt's num_generations={num_generations} "
+                             "completions but hold different prompts")
+    return out
 
 
 def _mean(xs: Sequence[float]) -> float:
