@@ -47,22 +47,24 @@ def _progress(total: int, desc: str) -> Any:
 
 
 @contextlib.contextmanager
-def sandbox_for(suite: Suite) -> Iterator[str | list[str] | None]:
-    """The sandbox URL(s) for code scorers: the suite's, else `SANDBOX_URL` (read by the reward itself), else a
-    local server started for the block (None when no scorer runs code)."""
+def sandbox_for(suite: Suite) -> Iterator[list[str] | None]:
+    """The sandbox URLs for scorers that run code: the suite's `sandbox.urls`, else `$SANDBOX_URL`, else a local
+    server started for the block (None when no scorer needs one)."""
     if not any(scoring.needs_sandbox(b.scorer) for b in suite.benchmarks):
         yield None
     elif suite.sandbox.urls:
         yield list(suite.sandbox.urls)
     elif os.environ.get("SANDBOX_URL"):
-        yield None
+        from sandbox.client import parse_urls
+
+        yield parse_urls(os.environ["SANDBOX_URL"])
     else:
         from sandbox.local import start_local_server
 
         server = start_local_server(workers=suite.sandbox.workers)
         try:
             logger.info("local sandbox server at %s", server.url)
-            yield server.url
+            yield [server.url]
         finally:
             server.stop()
 
@@ -148,14 +150,14 @@ class Evaluator:
         `results.json` / `samples.parquet`."""
         results: dict[str, dict[str, dict[str, Any]]] = {}
         keys: list[tuple[str, str, str]] = []
-        with sandbox_for(self.suite) as url:
+        with sandbox_for(self.suite) as urls:
             for subject in subjects:
                 self._backend = None
                 try:
                     for name, bench in self.benchmarks.items():
                         if subject.model is None and name not in subject.given:
                             continue
-                        key, metrics_ = self._one(subject, bench, url)
+                        key, metrics_ = self._one(subject, bench, urls)
                         results.setdefault(subject.label, {})[name] = metrics_
                         keys.append((subject.label, name, key))
                         if on_result is not None:
@@ -167,7 +169,7 @@ class Evaluator:
         self.store.write_outputs(results, keys)
         return results
 
-    def _one(self, subject: Subject, bench: LoadedBenchmark, url: str | list[str] | None) -> tuple[str, dict]:
+    def _one(self, subject: Subject, bench: LoadedBenchmark, urls: list[str] | None) -> tuple[str, dict]:
         spec, gen = bench.spec, self.suite.generation
         gen_key = generation_key(subject.fingerprint, spec, gen)
         key = result_key(gen_key, spec, self.suite)
@@ -178,7 +180,7 @@ class Evaluator:
         start = time.monotonic()
         positions, completions, ids, n_tokens = self._completions(subject, bench, gen_key)
         rows = [bench.rows[p] for p in positions]
-        reward = scoring.build_scorer(spec.scorer, url)
+        reward = scoring.build_scorer(spec.scorer, scoring.run_values(spec, self.suite.generation, urls))
         bar = _progress(sum(len(c) for c in completions), f"score {subject.label} {spec.name}")
         try:
             scored = scoring.score_benchmark(reward, rows, completions, ids, progress=bar.update)

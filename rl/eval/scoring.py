@@ -6,8 +6,8 @@ dataset column, `trainer_state=None`, `log_extra` and `log_metric`. Async reward
 A `None` score on a row of the reward's task is an infrastructure failure: the sample is unscored.
 
 Infrastructure thresholds are the eval's own (`Suite.max_unscored_fraction`, over a whole benchmark), so a scorer
-that takes `max_failure_fraction` is built with 1.0 unless the suite sets it; a scorer that takes `sandbox_url`
-gets the eval's sandbox unless the suite sets it.
+that takes `max_failure_fraction` is built with 1.0 unless the suite sets it. Run values a scorer needs
+(`rewards.needs`: sandbox URLs, completion length cap, group size) are bound from the eval's settings.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Callable, Sequence
 from rewards import registry
 from rewards.base import Reward, completion_text
 
-from rl.eval.suite import ScorerSpec
+from rl.eval.suite import BenchmarkSpec, GenerationSettings, ScorerSpec
 
 CHUNK = 256  # samples per reward call
 
@@ -34,25 +34,33 @@ class Scored:
     metrics_logged: dict[str, float]
 
 
-def build_scorer(spec: ScorerSpec, sandbox_url: str | list[str] | None) -> Reward:
-    """The reward for `spec`, with the eval's own infra threshold and sandbox filled in where it takes them."""
-    base = dict(spec.kwargs)
-    extras = {"max_failure_fraction": 1.0}
-    if sandbox_url and "tests" in registry.get(spec.name).columns:
-        extras["sandbox_url"] = sandbox_url
-    for key, value in extras.items():
-        if key not in base:
-            try:
-                registry.create(spec.name, **{**base, key: value})
-                base[key] = value
-            except (TypeError, ValueError):
-                pass  # the reward does not take this kwarg
-    return registry.create(spec.name, **base)
+def run_values(bench: BenchmarkSpec, gen: GenerationSettings, sandbox_urls: list[str] | None) -> dict[str, Any]:
+    """The run values a scorer may need (`rewards.needs`): the sandbox, the completion cap and the group size."""
+    return {"sandbox_urls": sandbox_urls, "max_completion_length": bench.max_new_tokens or gen.max_new_tokens,
+            "num_generations": bench.n}
+
+
+def build_scorer(spec: ScorerSpec, values: dict[str, Any]) -> Reward:
+    """The reward for `spec` with its needed run values bound, and the eval's own infra threshold (see the module
+    doc). Raises `TypeError`/`ValueError`/`NeedError` for bad kwargs."""
+    from rewards.config import RewardSpec
+    from rewards.needs import bind
+
+    kwargs = bind([RewardSpec(spec.name, kwargs=dict(spec.kwargs))], values)[0].kwargs
+    if "max_failure_fraction" not in kwargs:
+        try:
+            return registry.create(spec.name, **kwargs, max_failure_fraction=1.0)
+        except (TypeError, ValueError):
+            pass  # the reward does not take it
+    return registry.create(spec.name, **kwargs)
 
 
 def needs_sandbox(spec: ScorerSpec) -> bool:
-    """Whether the scorer runs code (reads `tests`) and has no sandbox URL of its own."""
-    return "tests" in registry.get(spec.name).columns and not spec.kwargs.get("sandbox_url")
+    """Whether the scorer runs code in the sandbox and was given no sandbox of its own."""
+    from rewards.config import RewardSpec
+    from rewards.needs import unbound
+
+    return "sandbox_urls" in unbound(RewardSpec(spec.name, kwargs=dict(spec.kwargs)))
 
 
 def _as_completion(prompt: Any, text: str) -> Any:

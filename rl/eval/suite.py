@@ -128,12 +128,20 @@ def parse_scorer(data: Any, where: str) -> ScorerSpec:
     spec = ScorerSpec(name=string(data.get("name"), f"{where}.name"),
                       kwargs=dict(mapping(data.get("kwargs"), f"{where}.kwargs")))
     try:
-        registry.create(spec.name, **spec.kwargs)
+        registry.get(spec.name)
     except registry.UnknownRewardError as e:
         raise ConfigError(f"{where}: {e}") from None
-    except (TypeError, ValueError) as e:
-        raise ConfigError(f"{where} ({spec.name}): bad kwargs: {e}") from None
     return spec
+
+
+def check_scorer(bench: BenchmarkSpec, gen: GenerationSettings, where: str) -> None:
+    """Build the scorer as the eval will (run values bound; a sandbox URL stands in for the one of the run)."""
+    from rl.eval.scoring import build_scorer, run_values
+
+    try:
+        build_scorer(bench.scorer, run_values(bench, gen, ["http://127.0.0.1:1"]))
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{where}.scorer ({bench.scorer.name}): bad kwargs: {e}") from None
 
 
 def _k_list(value: Any, n: int, where: str) -> tuple[int, ...]:
@@ -204,12 +212,15 @@ def parse_suite(data: Any, name: str, source_path: str | None = None) -> Suite:
     if not isinstance(raw, list) or not raw:
         raise ConfigError("benchmarks: expected a non-empty list of benchmarks")
     benchmarks = tuple(parse_benchmark(b, i, config_dir) for i, b in enumerate(raw))
+    generation = parse_generation(data.get("generation"))
+    for b in benchmarks:
+        check_scorer(b, generation, f"benchmarks[{b.name}]")
     names = [b.name for b in benchmarks]
     for i, n in enumerate(names):
         if names.index(n) != i:
             raise ConfigError(f"benchmarks[{i}].name: {n!r} is used twice")
     frac = number(data.get("max_unscored_fraction", 0.05), "max_unscored_fraction", 0.0, 1.0)
-    return Suite(name=name, generation=parse_generation(data.get("generation")), benchmarks=benchmarks,
+    return Suite(name=name, generation=generation, benchmarks=benchmarks,
                  max_unscored_fraction=frac,
                  bootstrap_resamples=integer(data.get("bootstrap_resamples", 1000), "bootstrap_resamples", 10),
                  sandbox=parse_sandbox(data.get("sandbox")), source_path=source_path)
