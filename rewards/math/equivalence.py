@@ -19,9 +19,11 @@ from rewards.math.normalize import (
     text_answer,
 )
 from rewards.math.numbers import REL_TOL, Num, numbers_equal, parse_number, same_integer
+from rewards.math.relations import APPROX, assignments, claim, inequality_union
 
 MAX_BRACE_DEPTH = 12  # deeper answers are pathological (e.g. 50 nested \\frac): rejected without parsing
-_ASSIGN = re.compile(r"^[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*")
+EXACT_REL_TOL = 1e-40  # exact values compared at 60 significant digits: only rounding noise is tolerated
+_DECIMAL_LITERAL = re.compile(r"^[+-]?\d*\.(\d+)$|^[+-]?\d+$")
 
 
 def _brace_depth(s: str) -> int:
@@ -33,11 +35,6 @@ def _brace_depth(s: str) -> int:
         elif ch == "}":
             depth -= 1
     return deepest
-
-
-def _unassign(s: str, other: str) -> str:
-    """`x = 3` -> `3` when the other side has no equation (so `x=3` matches `3` but `x=1` vs `y=1` stays)."""
-    return _ASSIGN.sub("", s, count=1) if "=" not in other and s.count("=") == 1 else s
 
 
 _INFINITY = {"\\infty": 1, "+\\infty": 1, "\\inf": 1, "-\\infty": -1, "-\\inf": -1}
@@ -84,6 +81,30 @@ def _structured(gold: str, answer: str, rel_tol: float) -> str | None:
     return "equal" if all(_same_element(g, a, rel_tol) for g, a in zip(ge, ae)) else "mismatch"
 
 
+def prepare(gold: str, answer: str) -> tuple[str, str, tuple[tuple[str, str], ...]] | str:
+    """Relations resolved on normalised strings: inequalities joined by "or" become interval unions, lists of
+    assignments (`x=3, y=-2`) become their values (a tuple when the gold is one), and an answer `x = v` claims `v`
+    (see `relations.claim`). Returns (gold, answer, checks the answer's claim needs) or a verdict: "mismatch" for an
+    equation answer against a value, or an assignment to another name."""
+    gold = inequality_union(gold) or gold
+    answer = inequality_union(answer) or answer
+    gv, av = assignments(gold), assignments(answer)
+    if av is not None and gv is None:
+        answer = f"({', '.join(av)})" if bracket_kind(gold) == "tuple" else ", ".join(av)
+    elif gv is not None and av is None:
+        gold = ", ".join(gv)
+    if gv is not None and av is not None:
+        return gold, answer, ()
+    gc, ac = claim(gold), claim(answer)
+    if ac.equation:
+        return (gold, answer, ()) if gc.equation else "mismatch"
+    if gc.equation:
+        return gold, (ac.value if not ac.name else answer), ac.checks
+    if ac.name and gc.name and compact(ac.name) != compact(gc.name):
+        return "mismatch"
+    return gc.value, ac.value, ac.checks
+
+
 def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None:
     """Decide normalised `gold` vs `answer` with string and exact-number rules only; None when undecided."""
     if compact(gold) == compact(answer):
@@ -96,6 +117,14 @@ def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None
         if len(parts) > 1 and len({choice_letter(p, strict=False) for p in parts}) > 1:
             return "hedged"
         return "equal" if choice_letter(answer, strict=False) == letter else "mismatch"
+    prepared = prepare(gold, answer)
+    if isinstance(prepared, str):
+        return prepared
+    gold, answer, checks = prepared
+    if checks:
+        return None  # the claim's side conditions need sympy
+    if compact(gold) == compact(answer):
+        return "equal"
     kinds = bracket_kind(gold), bracket_kind(answer)
     if None not in kinds and kinds[0] != kinds[1]:
         return "mismatch"  # a set is not a tuple/interval
@@ -104,11 +133,10 @@ def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None
     structured = _structured(gold, answer, rel_tol)
     if structured is not None:
         return structured
-    g, a = _unassign(gold, answer), _unassign(answer, gold)
-    same = same_integer(g, a)
+    same = same_integer(gold, answer)
     if same is not None:
         return "equal" if same else "mismatch"
-    gn, an = parse_number(g), parse_number(a)
+    gn, an = parse_number(gold), parse_number(answer)
     if gn is not None and an is not None:
         return "equal" if numbers_equal(gn, an, rel_tol) else "mismatch"
     gt, at = text_answer(gold), text_answer(answer)
@@ -132,19 +160,58 @@ def _mv_parse(s: str) -> list:
     return parse("\\boxed{" + s + "}", _parse_config, parsing_timeout=None)  # type: ignore[arg-type]
 
 
-def _numeric_tolerance(gold, answer, rel_tol: float) -> bool | None:
-    """Tolerance rule for numeric sympy values when either contains a decimal literal; None when not applicable."""
+def compare_numbers(gold, answer, rel_tol: float) -> bool | None:
+    """Numeric sympy values (no free symbols): exact values exactly, at 60 significant digits, never with an
+    absolute tolerance (1/2^60 != 1/2^61); when a decimal was written (2.718281828 vs e), within `rel_tol` of the
+    larger magnitude. Infinities and undefined values (`1/0`) match only themselves. None when either side is not
+    a number."""
     from sympy import Expr, Float
 
-    if not (isinstance(gold, Expr) and isinstance(answer, Expr)):
+    if not (isinstance(gold, Expr) and isinstance(answer, Expr)) or gold.free_symbols or answer.free_symbols:
         return None
-    if gold.free_symbols or answer.free_symbols or not (gold.has(Float) or answer.has(Float)):
+    if not (gold.is_number and answer.is_number):
         return None
-    g, a = gold.doit().evalf(30), answer.doit().evalf(30)
+    tol = rel_tol if answer.has(Float) or gold.has(Float) else EXACT_REL_TOL
+    g, a = gold.doit().evalf(60), answer.doit().evalf(60)
     if not (g.is_number and a.is_number):
         return None
+    if not (g.is_finite and a.is_finite):  # oo, -oo, zoo (1/0), nan: only identical values match
+        return bool(g.is_finite is False and a.is_finite is False and g == a and g.is_comparable)
     scale = max(abs(g), abs(a))
-    return bool(abs(g - a) <= rel_tol * scale)
+    return bool(abs(g - a) <= tol * scale)
+
+
+def _approximates(value, written: str, parsed) -> bool:
+    """Whether the decimal `written` (claimed `value \\approx written`) is `value` rounded or truncated to the digits
+    it shows; a non-literal approximation must be within 1 %."""
+    m = _DECIMAL_LITERAL.match(written.strip())
+    v, w = value.doit().evalf(30), parsed.doit().evalf(30)
+    if not (v.is_number and w.is_number):
+        return False
+    if m is None:
+        return bool(abs(v - w) <= 0.01 * max(abs(v), abs(w)))
+    unit = 10.0 ** -len(m.group(1)) if m.group(1) else 0.5
+    return bool(abs(v - w) <= unit)
+
+
+def _claim_holds(value, checks: tuple[tuple[str, str], ...], rel_tol: float) -> bool:
+    """Every side condition of a claim (`x = 1/3 \\approx 0.33`, `2+3 = 5`) is true."""
+    from math_verify import verify
+
+    for op, expr in checks:
+        parsed = _mv_parse(expr)
+        if not parsed:
+            return False
+        if op == APPROX:
+            if not _approximates(value, expr, parsed[0]):
+                return False
+            continue
+        same = compare_numbers(value, parsed[0], rel_tol)
+        if same is None:
+            same = verify([value], parsed, timeout_seconds=None)  # type: ignore[arg-type]
+        if not same:
+            return False
+    return True
 
 
 def equivalent(gold: str, answer: str, rel_tol: float = REL_TOL) -> str:
@@ -155,13 +222,19 @@ def equivalent(gold: str, answer: str, rel_tol: float = REL_TOL) -> str:
     decided = quick_decide(g, a, rel_tol)
     if decided is not None:
         return decided
+    prepared = prepare(g, a)
+    if isinstance(prepared, str):
+        return prepared
+    g, a, checks = prepared
     if is_set_like(g) and bracket_kind(a) is None:  # `1 or 2` / `1 and 2` as a list
         a = ", ".join(split_top_level(a))
         g = g if bracket_kind(g) else ", ".join(split_top_level(g))
     gp, ap = _mv_parse(g), _mv_parse(a)
     if not gp or not ap:
         return "mismatch"
-    numeric = _numeric_tolerance(gp[0], ap[0], rel_tol)
+    if checks and not _claim_holds(ap[0], checks, rel_tol):
+        return "mismatch"  # a false equation or an approximation of another value
+    numeric = compare_numbers(gp[0], ap[0], rel_tol)
     if numeric is not None:
         return "equal" if numeric else "mismatch"
     ok = verify(gp, ap, timeout_seconds=None, allow_set_relation_comp=True)  # type: ignore[arg-type]

@@ -2,12 +2,20 @@
 
 1. Only the answer part counts: text after the last `</think>` (`rewards.base.answer_part`); an unclosed `<think>`
    means no answer, and an answer that appears only inside the thinking is not an answer.
-2. The final answer is the last `\\boxed{}` / `\\fbox{}` (also `\\boxed 5`). An empty box, or a last box that is
-   never closed (truncated output), means no answer. Every complete box is returned so the caller can reject
-   hedging across boxes that disagree.
+2. Boxes (`\\boxed{}`, `\\fbox{}`, also `\\boxed 5`). An empty last box, or a last box that is never closed
+   (truncated output), means no answer. Boxes joined only by separators (commas, semicolons, `and`, `or`,
+   `\\quad`, math delimiters) form one group; the final answer is the last group. Earlier boxes separated from it
+   by any other text are earlier attempts (a self-correction: "\\boxed{12}. Wait, ... \\boxed{15}" answers 15).
+   A group of several boxes is one multi-valued answer: `\\boxed{2} and \\boxed{5}` reads `2, 5`, and
+   `\\boxed{3} or \\boxed{4}` reads `3 or 4` (alternatives: hedging against a one-value gold).
 3. Without a box: the last explicit final-answer marker: "the answer is X", "final answer: X", a line starting
-   with "Answer: X", or a JSON field `"answer": "C"` / `"answer": 42`. X runs to the end of its line or sentence.
-4. Nothing else is extracted (no "last number in the text" guessing).
+   with "Answer: X" (or "Answer" and a math span), or a JSON field `"answer": "C"` / `"answer": 42`. X runs to the
+   end of its line or sentence; when that sentence is prose ("The largest $n$ is 34"), the answer is the math
+   after its last word (34).
+4. Without a box or marker: an answer part that is only an expression (`3`, `x+3y-4=0`, `$\\frac12$`, one math
+   display, or a single token such as `\\text{odd}`) is that answer: at most two words of prose, and a digit, a
+   math symbol or a single token.
+5. Nothing else is extracted (no "last number in the text" guessing).
 """
 
 from __future__ import annotations
@@ -20,22 +28,30 @@ from rewards.base import answer_part
 _BOX = re.compile(r"\\(?:boxed|fbox)\b\s*")
 _MARKERS = re.compile(
     r"(?:final\s+answer|the\s+answer)[*_]*\s*(?:is|:|=)\s*:?"
-    r"|^[ \t>*#_]*answer[*_]*\s*[:：]"
+    r"|^[ \t>*#_]*answer[*_]*\s*(?:[:：]|(?=\$|\\\(|\\\[))"
     , re.IGNORECASE | re.MULTILINE)
 _JSON_ANSWER = re.compile(r"\"answer\"\s*:\s*(?:\"((?:[^\"\\\n]|\\.){0,200})\"|(-?\d[\d.,/eE+-]{0,60}))")
 _LEADING_MATH = re.compile(r"^(\$\$?|\\\(|\\\[)")
 _SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|\s+(?:because|since|as|which)\s")
 _CLOSERS = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
+# what may stand between two boxes of one multi-valued answer; `or` makes the values alternatives
+_JOINER = re.compile(r"(?:\s|\$|\\[()\[\]]|[,;&~]|\\\\|\\q?quad|\\[,;: !]|\band\b|\bor\b|\\(?:lor|vee)"
+                     r"|\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:and|or|,)?\s*\})*")
+_OR = re.compile(r"\bor\b|\\lor|\\vee")
+_MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
+_PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:or|and)\b)[A-Za-z]{2,}")
+_MATH_CHAR = re.compile(r"[\d\\$^_=+*/()\[\]{}<>|]")
+MAX_EXPRESSION_CHARS = 1000
 
 
 @dataclass(frozen=True)
 class Extraction:
     """The final answer of a completion. `answer` is None when there is none; `candidates` lists every complete
-    box in the answer part (or just the marker answer), in order."""
+    box of the final group (or just the marker answer), in order."""
 
     answer: str | None
     candidates: tuple[str, ...] = ()
-    source: str = "none"  # "box", "marker", "json" or "none"
+    source: str = "none"  # "box", "marker", "json", "expression" or "none"
 
 
 NO_ANSWER = Extraction(None)
@@ -57,9 +73,9 @@ def _group(text: str, start: int) -> tuple[str, int] | None:
     return None
 
 
-def boxes(text: str) -> tuple[list[str], bool]:
-    """Contents of every complete box in `text`, and whether the last box is truncated or empty."""
-    found: list[str] = []
+def _box_spans(text: str) -> tuple[list[tuple[str, int, int]], bool]:
+    """(content, start, end) of every complete non-empty box, and whether the last box is truncated or empty."""
+    found: list[tuple[str, int, int]] = []
     last_bad = False
     pos = 0
     while True:
@@ -78,7 +94,36 @@ def boxes(text: str) -> tuple[list[str], bool]:
         content = content.strip()
         last_bad = not content
         if content:
-            found.append(content)
+            found.append((content, m.start(), pos))
+
+
+def boxes(text: str) -> tuple[list[str], bool]:
+    """Contents of every complete box in `text`, and whether the last box is truncated or empty."""
+    spans, last_bad = _box_spans(text)
+    return [c for c, _, _ in spans], last_bad
+
+
+def _last_group(text: str, spans: list[tuple[str, int, int]]) -> Extraction:
+    """The last run of boxes joined only by separators, as one answer (module docstring, rule 2)."""
+    first, alternatives = len(spans) - 1, False
+    while first > 0:
+        between = text[spans[first - 1][2]:spans[first][1]]
+        if _JOINER.fullmatch(between) is None:
+            break
+        alternatives = alternatives or bool(_OR.search(between))
+        first -= 1
+    group = tuple(dict.fromkeys(c for c, _, _ in spans[first:]))  # a repeated box is one value
+    return Extraction((" or " if alternatives else ", ").join(group), group, "box")
+
+
+def _after_last_word(value: str) -> str:
+    """In a prose sentence ("The largest $n$ is 34"), the math after its last word; else `value` unchanged."""
+    masked = _MATH_SPAN.sub(lambda m: "#" * len(m.group(0)), value)
+    words = list(_PROSE_WORD.finditer(masked))
+    if not words:
+        return value
+    tail = value[words[-1].end():].strip(" \t:,;")
+    return tail if tail.strip("$ ") else value
 
 
 def _marker_value(tail: str) -> str:
@@ -87,13 +132,38 @@ def _marker_value(tail: str) -> str:
     if m:
         closer = _CLOSERS[m.group(1)]
         end = tail.find(closer, m.end())
-        if end > m.end():
+        inline = closer in ("$", "\\)")
+        if end > m.end() and not (inline and "\n" in tail[m.end():end]):  # inline math stays on one line
             return tail[m.end():end].strip()
     line = tail.split("\n", 1)[0]
     cut = _SENTENCE_END.search(line)
     if cut:
         line = line[: cut.start()]
-    return line.strip().strip("*_").strip()
+    return _after_last_word(line.strip().strip("*_").strip())
+
+
+def expression_only(text: str) -> str | None:
+    """The whole answer part when it is only an expression (module docstring, rule 4), else None."""
+    text = text.strip()
+    if not text or len(text) > MAX_EXPRESSION_CHARS:
+        return None
+    span = _MATH_SPAN.fullmatch(text)
+    if span:
+        return text
+    if "\n" in text:
+        return None
+    words = _PROSE_WORD.findall(_MATH_SPAN.sub(" ", text))
+    if len(words) > 2 or not (_MATH_CHAR.search(text) or " " not in text):
+        return None
+    return text
+
+
+def gold_answer(gold: str) -> str:
+    """The gold's final answer: its last box group when the gold is a worked solution with boxes, else itself."""
+    if "\\boxed" not in gold and "\\fbox" not in gold:
+        return gold
+    spans, _ = _box_spans(gold)
+    return _last_group(gold, spans).answer if spans else gold  # type: ignore[return-value]
 
 
 def extract_answer(completion: str) -> Extraction:
@@ -101,9 +171,9 @@ def extract_answer(completion: str) -> Extraction:
     text = answer_part(completion)
     if text is None:
         return NO_ANSWER
-    found, last_bad = boxes(text)
-    if found or last_bad:
-        return NO_ANSWER if last_bad else Extraction(found[-1], tuple(found), "box")
+    spans, last_bad = _box_spans(text)
+    if spans or last_bad:
+        return NO_ANSWER if last_bad else _last_group(text, spans)
     best: tuple[int, str, str] | None = None
     for m in _MARKERS.finditer(text):
         best = (m.start(), _marker_value(text[m.end():]), "marker")
@@ -111,6 +181,9 @@ def extract_answer(completion: str) -> Extraction:
         if best is None or m.start() > best[0]:
             value = m.group(1) if m.group(1) is not None else m.group(2)
             best = (m.start(), value.replace('\\"', '"').replace("\\\\", "\\").strip(), "json")
-    if best is None or not best[1]:
+    if best is None:
+        alone = expression_only(text)
+        return NO_ANSWER if alone is None else Extraction(alone, (alone,), "expression")
+    if not best[1]:
         return NO_ANSWER
     return Extraction(best[1], (best[1],), best[2])

@@ -6,8 +6,13 @@ fast paths without risk of hanging. Conventions (documented in the README):
 - wrappers are dropped: `$..$`, `\\(..\\)`, a whole-answer `\\boxed{}`, `\\left`/`\\right`, `\\displaystyle`,
   `\\text{}`-style commands (their content is kept), trailing `.`;
 - `\\dfrac`/`\\tfrac` become `\\frac`; `^\\circ`/`°` and a trailing unit word after a number are removed;
-- thousands separators are removed: `1,000`, `1{,}000`, `1\\,000` (a comma group counts as a separator only when
-  every group after the first has exactly three digits and the first does not start with 0).
+- thousands separators are removed: `1,000`, `1{,}000`, `1\\,000`, `11,\\! 111,\\! 100` (a comma group counts as a
+  separator only when every group after the first has exactly three digits, the first does not start with 0, and
+  the number is not an interval end point such as `(12,102)`);
+- inline `$` left inside an answer (`$21,16$ or $11$`) is dropped; `\\varnothing`, `\\{\\}`, `∅` become `\\emptyset`;
+  `\\sqrt{-1}` becomes `i`; plain-text `sqrt(x)` and `**` become `\\sqrt{x}` and `^`;
+- a recognised unit after the value is dropped: `60\\,\\mathrm{km/h}`, `36\\pi\\text{ cm}^3`, `5 apples` after a bare number.
+  Only units from `UNITS` are dropped after an expression, so `3k` keeps its variable.
 """
 
 from __future__ import annotations
@@ -19,14 +24,28 @@ _TEXT_CMDS = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mb
 _LEFT_RIGHT = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?=[\\()\[\]|.{}])\.?")
 _DEGREES = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree|\^\s*\{\s*\\text\{o\}\s*\}")
 _SPACES = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad|~")
-_THIN_THOUSANDS = re.compile(r"(?<=\d)(?:\\,|\\ |\{,\}|\\!|\\;)(?=\d{3}(?!\d))")
-_COMMA_THOUSANDS = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d,])")
+_THIN_THOUSANDS = re.compile(r"(?<=\d)(?:\\,|\\ |\{,\}|\\!|\\;|,\\!\s*)(?=\d{3}(?!\d))")
+_PERCENT_WORD = re.compile(r"\s*(?:\\text\s*\{\s*)?(?:percent(?:age)?|pct)\s*\}?\s*$")
+_COMMA_THOUSANDS = re.compile(r"(?<![\d.,(\[])[1-9]\d{0,2}(?:,\d{3})+(?![\d,)\]])")
+_INLINE_DOLLAR = re.compile(r"(?<!\\)\$")
+_EMPTY_SET = re.compile(r"\\varnothing|\\emptyset|∅|\\\{\s*\\\}|^\{\s*\}$")
+# units dropped after any value when written as the answer's last token: in \text/\mathrm or after whitespace
+UNITS = ("mm|cm|dm|m|km|in|inch|inches|ft|feet|foot|yd|yards?|mi|miles?|mg|g|kg|grams?|kilograms?|lb|lbs|pounds?|oz"
+         "|ounces?|s|sec|seconds?|min|minutes?|h|hr|hrs|hours?|days?|weeks?|months?|years?|ml|mL|l|L|liters?|litres?"
+         "|gallons?|mph|kmh|km/h|m/s|cm/s|ft/s|km/hr|miles/hour|units?|square\\s+units|sq\\s+units|degrees?|rad|radians"
+         "|dollars?|cents?|euros?|meters?|metres?|centimeters?|kilometers?|millimeters?|Hz|Pa")
+_UNIT_AFTER_VALUE = re.compile(
+    rf"(?<=\S)\s*(?:\\(?:text|mathrm|mbox|textrm|rm)\s*\{{\s*(?:{UNITS})\s*\}}|\s(?:{UNITS}))"
+    rf"(?:\s*\^\s*\{{?[23]\}}?)?\s*\.?$")
 _DOLLAR = re.compile(r"\\\$|^\$(?=\d)")
 _NUMBER_PREFIX = r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:\\%|%)?"
 # a unit is a word of >=2 letters (or a one-letter SI unit) with an optional ^2/^3, after a number and a space
 _UNIT_WORD = r"(?:[a-zA-Z]{2,}|[mgsL])(?:\s*\^\s*\{?[23]\}?)?\.?"
 _UNIT_TAIL = re.compile(rf"^({_NUMBER_PREFIX})\s+{_UNIT_WORD}(?:\s+{_UNIT_WORD})*$")
-_LETTER = re.compile(r"^\(?([A-Ja-j])\)?$")
+_LETTER = re.compile(r"^\(?([A-J])\)?$|^\(([a-j])\)$")
+_LETTER_LOOSE = re.compile(r"^\(?([A-Ja-j])\)?$")
+_PLAIN_SQRT = re.compile(r"(?<![\\A-Za-z])sqrt\s*\(([^()]{1,100})\)")
+_SQRT_MINUS_ONE = re.compile(r"\\sqrt\s*\{\s*-\s*1\s*\}")
 _LETTER_LEAD = re.compile(r"^\(?([A-J])(?:\)|:|\.)\s")
 _TEXT_ANSWER = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
 _VOWEL = re.compile(r"[aeiouyAEIOUY]")
@@ -67,12 +86,19 @@ def _whole_group(s: str) -> str | None:
 def normalize(s: str) -> str:
     """Canonical string form of an answer (see module docstring). Idempotent."""
     s = strip_wrappers(s)
+    s = _INLINE_DOLLAR.sub(" ", s)
+    s = _UNIT_AFTER_VALUE.sub("", s.strip())
+    s = _PERCENT_WORD.sub(r"\\%", s)
+    s = _THIN_THOUSANDS.sub("", s)
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "")
     s = s.replace("\\!", "").replace("\n", " ")
     s = _LEFT_RIGHT.sub("", s)
     s = _DEGREES.sub("", s)
     s = _THIN_THOUSANDS.sub("", s)
     s = s.replace("{,}", ",")
+    s = _EMPTY_SET.sub(r"\\emptyset", s)
+    s = _SQRT_MINUS_ONE.sub("i", s)
+    s = _PLAIN_SQRT.sub(r"\\sqrt{\1}", s).replace("**", "^")
     prev = None
     while prev != s:  # nested \text{\textbf{..}}
         prev = s
@@ -81,7 +107,7 @@ def normalize(s: str) -> str:
     s = _DOLLAR.sub("", s)
     s = _COMMA_THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), s)
     s = " ".join(s.split())
-    s = s.rstrip(".").strip()
+    s = s.rstrip(".\\").strip()
     m = _UNIT_TAIL.match(s)
     if m:
         s = m.group(1)
@@ -96,10 +122,11 @@ def compact(s: str) -> str:
 
 
 def choice_letter(s: str, strict: bool) -> str | None:
-    """Multiple-choice letter of a normalised answer: `C`, `(C)`; unless `strict`, also `(C) 42`, `C: 42`."""
-    m = _LETTER.match(s)
+    """Multiple-choice letter of a normalised answer: `C`, `(C)`, `(c)`; unless `strict`, also `c`, `(C) 42`,
+    `C: 42`. A gold `e` or `i` is a number (strict), not a letter."""
+    m = _LETTER.match(s) or (None if strict else _LETTER_LOOSE.match(s))
     if m:
-        return m.group(1).upper()
+        return next(g for g in m.groups() if g).upper()
     if not strict:
         m = _LETTER_LEAD.match(s)
         if m:

@@ -5,6 +5,10 @@ the worker's socket with `Connection.poll(timeout)` (no signals, so any thread m
 killed and replaced, so a pathological input costs one timeout and never blocks other calls. Workers are forked by
 a warm zygote process (`rewards.math.worker`), so a replacement is ready in milliseconds. Each worker has an
 address-space limit (`memory_mb`) and no limit on int/str conversion digits.
+
+A worker that overruns is judged by the CPU time it used (from /proc): `timeout` when it used at least
+`BUSY_SHARE` of the limit (the answer is expensive), `STARVED` when machine load kept it off the CPU (the caller
+retries it with a longer limit).
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from rewards.math.worker import _PID, recv_exact
 
 logger = logging.getLogger(__name__)
 
+STARVED = "starved"
+BUSY_SHARE = 0.9
+_TICK_S = 1.0 / os.sysconf("SC_CLK_TCK")
 _ENTRY = "import sys; from rewards.math.worker import main; main(sys.argv[1:])"
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(rewards.__file__)))
 
@@ -86,6 +93,16 @@ class _Zygote:
             self.process.kill()
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process, None when it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * _TICK_S
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class VerifierPool:
     """`size` worker processes (default: max(2, CPU count)); `call` is thread-safe and returns within its timeout
     (plus kill overhead) once it holds a worker; waiting for a free worker is bounded by `acquire_timeout_s`."""
@@ -123,7 +140,8 @@ class VerifierPool:
         self._ensure_zygote()
 
     def call(self, gold: str, answer: str, rel_tol: float, timeout_s: float) -> str:
-        """Reason from a worker, or "timeout" (worker killed) / "error" (worker crashed, or none available)."""
+        """Reason from a worker; or, with the worker killed, "timeout" (it used its time on the CPU) or `STARVED`
+        (load kept it off the CPU); or "error" (the worker crashed, or none is available)."""
         try:
             self._ensure_zygote()
             worker = self._idle.get(timeout=self.acquire_timeout_s)
@@ -131,12 +149,15 @@ class VerifierPool:
             logger.error("no math verifier worker available: %s", e or "all busy")
             return "error"
         try:
+            cpu_before = cpu_seconds(worker.pid)
             worker.conn.send((gold, answer, rel_tol, timeout_s))
             if worker.conn.poll(timeout_s):
                 reason = worker.conn.recv()
                 self._release(worker)
                 return reason
-            reason = "timeout"
+            cpu_after = cpu_seconds(worker.pid)
+            used = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else 0.0
+            reason = "timeout" if used >= BUSY_SHARE * timeout_s else STARVED
         except (OSError, EOFError, ValueError):
             logger.warning("math verifier worker crashed; replacing it")
             reason = "error"

@@ -1,20 +1,23 @@
 """Public verifier API: `verify(gold, response)` and `verify_batch(pairs)` -> `Verdict`.
 
-Pipeline per pair: extract the final answer (parent, string work) -> cache lookup on (gold, extracted answer) ->
-fast path in the parent for literal/number/letter/text answers -> otherwise a worker process (hard timeout).
+Pipeline per pair: extract the final answer (parent, string work; a gold written as a solution with a box gives
+its last box group) -> cache lookup on (gold, extracted answer) -> fast path in the parent for literal/number/
+letter/text answers -> otherwise a worker process (hard timeout).
 
 Reasons:
 - `equal`: the answer is equivalent to the gold answer;
-- `mismatch`: it is not;
-- `no_answer`: nothing to grade (no box or marker in the answer part, unclosed `<think>`, empty or truncated box);
-- `hedged`: several disagreeing final answers (boxes that disagree, `3 or 4`, `\\pm`, a list when the gold is one
-  value, several choice letters);
+- `mismatch`: it is not (a single value against a multi-valued gold, too);
+- `no_answer`: nothing to grade (no box, marker or bare expression in the answer part, unclosed `<think>`, empty or
+  truncated last box);
+- `hedged`: a multi-valued final answer against a one-value gold: boxes joined by separators or a list
+  (`\\boxed{3} or \\boxed{4}`, `3, 4`, `3 or 4`), `\\pm`, or several choice letters;
 - `invalid_gold`: the gold answer is empty;
-- `timeout`: the worker overran the time limit and was killed (pathological input);
-- `resource_limit`: the worker hit its memory or recursion limit;
+- `timeout`: the verification of this answer overran its time limit (after one retry with `RETRY_FACTOR` times
+  the limit when the worker was starved of CPU, so machine load never decides a verdict);
+- `resource_limit`: the worker hit its memory or recursion limit on this answer;
 - `error`: the worker crashed or no worker could be started.
-`timeout`, `resource_limit` and `error` are infrastructure outcomes (`INFRA_REASONS`): `correct` is False, and the
-`math_accuracy` reward leaves such samples unscored.
+`timeout` and `resource_limit` (`LIMIT_REASONS`) are caused by the answer: `correct` is False and the reward scores
+0. Only `error` (`INFRA_REASONS`) is an infrastructure outcome, which the `math_accuracy` reward leaves unscored.
 """
 
 from __future__ import annotations
@@ -27,13 +30,15 @@ from dataclasses import asdict, dataclass
 from typing import Iterable
 
 from rewards.math.equivalence import quick_decide
-from rewards.math.extract import extract_answer
+from rewards.math.extract import extract_answer, gold_answer
 from rewards.math.normalize import normalize
 from rewards.math.numbers import REL_TOL
-from rewards.math.pool import VerifierPool
+from rewards.math.pool import STARVED, VerifierPool
 
 DEFAULT_TIMEOUT_S = 2.0
-INFRA_REASONS = frozenset({"timeout", "resource_limit", "error"})
+RETRY_FACTOR = 2.0
+INFRA_REASONS = frozenset({"error"})
+LIMIT_REASONS = frozenset({"timeout", "resource_limit"})
 CACHE_SIZE = 100_000
 
 
@@ -50,7 +55,7 @@ class Verdict:
 
 
 class _Cache:
-    """Thread-safe LRU of (gold, extracted answer) -> reason; infrastructure outcomes are never stored."""
+    """Thread-safe LRU of (gold, extracted answer) -> reason; limits and infrastructure outcomes are never stored."""
 
     def __init__(self, size: int) -> None:
         self.size = size
@@ -65,7 +70,7 @@ class _Cache:
             return reason
 
     def put(self, key: tuple[str, str], reason: str) -> None:
-        if reason in INFRA_REASONS:
+        if reason in INFRA_REASONS or reason in LIMIT_REASONS:
             return
         with self._lock:
             self._data[key] = reason
@@ -94,57 +99,53 @@ def get_pool() -> tuple[VerifierPool, ThreadPoolExecutor]:
         return _pool, _executor  # type: ignore[return-value]
 
 
-def _combine(reasons: list[str]) -> str:
-    """One verdict over all boxes of a response: any infra outcome wins; disagreeing boxes are hedging."""
-    infra = [r for r in reasons if r in INFRA_REASONS]
-    if infra:
-        return infra[0]
-    if "hedged" in reasons or (len(set(reasons)) > 1):
-        return "hedged"
-    return reasons[0]
+def _verify_slow(pool: VerifierPool, gold: str, answer: str, timeout_s: float) -> str:
+    """One worker verification; a worker starved of CPU by machine load gets one retry with a longer limit."""
+    reason = pool.call(gold, answer, REL_TOL, timeout_s)
+    if reason == STARVED:
+        reason = pool.call(gold, answer, REL_TOL, RETRY_FACTOR * timeout_s)
+    return "timeout" if reason == STARVED else reason
 
 
 def verify_batch(pairs: Iterable[tuple[str, str]], timeout_s: float = DEFAULT_TIMEOUT_S) -> list[Verdict]:
     """Grade (gold, response) pairs; one `Verdict` per pair, in order. Safe to call from any thread.
 
     Each distinct (gold, answer) is verified once (and cached); worker calls run concurrently, each under a hard
-    `timeout_s`. Raises TypeError for non-string inputs and ValueError for a non-positive timeout.
+    `timeout_s` (a CPU-starved worker is retried once under `RETRY_FACTOR * timeout_s`). Raises TypeError for
+    non-string inputs and ValueError for a non-positive timeout.
     """
     if not timeout_s > 0:
         raise ValueError(f"timeout_s must be > 0, got {timeout_s!r}")
     pairs = list(pairs)
-    extractions = []
+    keys: list[tuple[str, str] | None] = []
+    answers: list[str | None] = []
     for i, pair in enumerate(pairs):
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
             raise TypeError(f"pair {i} must be (gold: str, response: str), got {pair!r:.200}")
-        extractions.append(extract_answer(pair[1]))
+        answer = extract_answer(pair[1]).answer
+        gold = gold_answer(pair[0])
+        answers.append(answer)
+        keys.append((gold, answer) if answer is not None and normalize(gold) else None)
     jobs: dict[tuple[str, str], str | None] = {}
-    for (gold, _), ext in zip(pairs, extractions):
-        if ext.answer is not None and normalize(gold):
-            for cand in dict.fromkeys(ext.candidates):
-                jobs[(gold, cand)] = None
-    slow = []
-    for key in jobs:
-        reason = CACHE.get(key) or quick_decide(normalize(key[0]), normalize(key[1]), REL_TOL)
-        if reason is None:
-            slow.append(key)
-        else:
-            jobs[key] = reason
-            CACHE.put(key, reason)
+    for key in keys:
+        if key is not None:
+            jobs[key] = CACHE.get(key) or quick_decide(normalize(key[0]), normalize(key[1]), REL_TOL)
+    slow = [key for key, reason in jobs.items() if reason is None]
     if slow:
         pool, executor = get_pool()
-        for key, reason in zip(slow, executor.map(lambda k: pool.call(k[0], k[1], REL_TOL, timeout_s), slow)):
+        for key, reason in zip(slow, executor.map(lambda k: _verify_slow(pool, k[0], k[1], timeout_s), slow)):
             jobs[key] = reason
-            CACHE.put(key, reason)
+    for key, reason in jobs.items():
+        CACHE.put(key, reason)  # type: ignore[arg-type]
     verdicts = []
-    for (gold, _), ext in zip(pairs, extractions):
-        if ext.answer is None:
+    for key, answer in zip(keys, answers):
+        if answer is None:
             verdicts.append(Verdict(False, None, "no_answer"))
-        elif not normalize(gold):
-            verdicts.append(Verdict(False, ext.answer, "invalid_gold"))
+        elif key is None:
+            verdicts.append(Verdict(False, answer, "invalid_gold"))
         else:
-            reason = _combine([jobs[(gold, c)] for c in dict.fromkeys(ext.candidates)])  # type: ignore[misc]
-            verdicts.append(Verdict(reason == "equal", ext.answer, reason))
+            reason = jobs[key]
+            verdicts.append(Verdict(reason == "equal", answer, reason))  # type: ignore[arg-type]
     return verdicts
 
 

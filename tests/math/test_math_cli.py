@@ -25,7 +25,7 @@ def test_cli_grades_lines_in_order_and_survives_bad_lines():
     assert len(out) == len(lines)
     assert out[0] == {"correct": True, "extracted": "0.5", "reason": "equal"}
     assert out[1]["reason"].startswith("invalid_input") and out[1]["correct"] is False and out[1]["extracted"] is None
-    assert out[2] == {"correct": False, "extracted": "4", "reason": "hedged"}
+    assert out[2] == {"correct": False, "extracted": "3 or 4", "reason": "hedged"}  # boxes joined by "or"
     assert out[3]["reason"].startswith("invalid_input") and out[4]["reason"].startswith("invalid_input")
     assert out[5] == {"correct": True, "extracted": "1 < x \\le 2", "reason": "equal"}
     assert out[6] == {"correct": False, "extracted": None, "reason": "no_answer"}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from rewards.math.extract import boxes, extract_answer
+from rewards.math.extract import boxes, extract_answer, gold_answer
 
 T = "reasoning...\n</think>\n\n"
 
@@ -42,9 +42,50 @@ def test_no_answer(completion):
     assert extract_answer(completion).answer is None
 
 
-def test_every_box_is_a_candidate():
-    ext = extract_answer(T + "either \\boxed{3} or \\boxed{4}")
-    assert ext.answer == "4" and ext.candidates == ("3", "4") and ext.source == "box"
+@pytest.mark.parametrize("completion, answer, candidates", [
+    (T + "either \\boxed{3} or \\boxed{4}", "3 or 4", ("3", "4")),             # alternatives
+    (T + "\\boxed{2} and \\boxed{5}", "2, 5", ("2", "5")),                      # one multi-valued answer
+    (T + "$\\boxed{1}$, $\\boxed{2}$; \\boxed{3}", "1, 2, 3", ("1", "2", "3")),
+    (T + "$$\\boxed{(2, 2)} \\quad \\text{and} \\quad \\boxed{(6, 2)}$$", "(2, 2), (6, 2)", ("(2, 2)", "(6, 2)")),
+    (T + "So \\boxed{12}. Wait, that was wrong; recomputing gives \\boxed{15}.", "15", ("15",)),  # self-correction
+    (T + "\\boxed{10} and then \\boxed{42}", "42", ("42",)),
+    (T + "\\boxed{1} \\boxed{2} hmm no: \\boxed{7} or \\boxed{8}", "7 or 8", ("7", "8")),
+])
+def test_multi_box_rule(completion, answer, candidates):
+    ext = extract_answer(completion)
+    assert (ext.answer, ext.candidates, ext.source) == (answer, candidates, "box")
+
+
+@pytest.mark.parametrize("completion, answer", [
+    (T + "Final answer: The largest $n$ is 34.", "34"),               # marker sentence: math after its last word
+    (T + "**Final answer:** the minimum value is $\\frac{3}{2}$.", "$\\frac{3}{2}$"),
+    (T + "The final answer is 12 and 13.", "12 and 13"),
+    (T + "Answer \\[ 9 \\]", "9"),                                   # "Answer" followed by a math span
+    (T + "3", "3"),                                                    # only an expression
+    (T + "x+3y-4=0", "x+3y-4=0"),
+    (T + "$\\frac{1}{2}$", "$\\frac{1}{2}$"),
+    (T + "\\[\n\\frac{\\sqrt{3}}{2}\n\\]", "\\[\n\\frac{\\sqrt{3}}{2}\n\\]"),
+    (T + "\\text{odd}", "\\text{odd}"),
+    ("7", "7"),
+])
+def test_marker_sentences_and_bare_expressions(completion, answer):
+    assert extract_answer(completion).answer == answer
+
+
+@pytest.mark.parametrize("completion", [
+    T + "The perimeter is 7",                      # prose, not an expression
+    T + "I computed it.",
+    T + "We get 5 and then 6 and finally 7.",
+    T + "x = 2\nso the answer follows",            # several lines
+])
+def test_prose_is_not_an_expression(completion):
+    assert extract_answer(completion).answer is None
+
+
+def test_gold_solution_gives_its_last_box_group():
+    assert gold_answer("So the answer is: \\[ \\boxed{32349} \\]") == "32349"
+    assert gold_answer("$$\\boxed{2}, \\boxed{3}$$") == "2, 3"
+    assert gold_answer("\\frac{1}{2}") == "\\frac{1}{2}"
 
 
 def test_boxes_skip_escaped_braces_and_flag_truncation():

@@ -1,0 +1,190 @@
+"""Build benchmarks/data/math_reference.jsonl: (gold, response, expected) cases taken from other projects' grader
+test suites, with provenance, split into a `tune` part and a `heldout` part (about 30 %, chosen by a hash of the
+case, never looked at while tuning the verifier).
+
+Sources (each row's `source` names repository@commit:path::test):
+- huggingface/Math-Verify tests (Apache-2.0): every `pytest.mark.parametrize` table of (gold, pred, expected), read
+  from a checkout given with `--math-verify DIR` (commit 5d148cfa). Rows whose expectation holds only under a
+  non-default option (float_rounding other than 6, strict=False, allow_set_relation_comp=False) are left out.
+- hendrycks/math `modeling/math_equivalence_test.py` (MIT): the `is_equiv` unit tests.
+- NVIDIA/NeMo-Skills `tests/test_math_equal.py` (Apache-2.0): `math_equal` correct/incorrect pairs, both orders.
+- UKGovernmentBEIS/inspect_ai `tests/scorer/math_cases.json` and `tests/scorer/test_math.py` (MIT): the math
+  scorer's compatibility cases and parametrized unit cases.
+- huggingface/open-r1 `tests/test_rewards.py` (Apache-2.0): `accuracy_reward` cases.
+
+The reference's own gold/prediction strings are kept verbatim: `response` is the prediction exactly as the
+reference grader received it (a bare answer, a `$...$` span, a boxed solution or prose).
+
+Usage: python benchmarks/build_math_reference.py --math-verify /path/to/Math-Verify [--out PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+from pathlib import Path
+
+OUT = Path(__file__).parent / "data" / "math_reference.jsonl"
+MV = "huggingface/Math-Verify@5d148cfaaf99214c2e4ffb4bc497ab042c592a7a"
+HENDRYCKS = "hendrycks/math@5f3bf91d13367550bed100240554fd11c25abe48:modeling/math_equivalence_test.py"
+NEMO = "NVIDIA/NeMo-Skills@583b90a2d5df14caf9f96271b0ef357f782b9938:tests/test_math_equal.py"
+INSPECT_JSON = "UKGovernmentBEIS/inspect_ai@05d0479eec1439fc10a116a7901b84523d1f1eea:tests/scorer/math_cases.json"
+INSPECT_PY = "UKGovernmentBEIS/inspect_ai@0ad0e3fc7c48152b533b439999fbd563d9170040:tests/scorer/test_math.py"
+OPEN_R1 = "huggingface/open-r1@69ae7d4b787c6e7e9bbe173d6ef419d2f2cd6379:tests/test_rewards.py"
+HELDOUT_SHARE = 3  # of 10
+
+# Options of Math-Verify's compare_strings under which a row's expectation holds; other rows are skipped.
+_MV_DEFAULTS = {"precision": 6, "strict": True, "allow_set_relation_comp": True}
+_MV_SKIP_FUNCS = {"test_float_precision", "test_string_extraction"}  # f-strings / config objects, not plain tables
+
+HENDRYCKS_CASES = [  # (test_in, test_out, is_equiv)
+    ("\\tfrac{1}{2} + \\frac1{72}", "\\\\frac{1}{2} + 2/3", False),
+    ("10, 4, -2", "4, 10, -2", False),
+    ("10, 4, 2", "4, 12, 2", False),
+    ("\\tfrac{1}{2} +\\! \\frac1{72}", "\\\\dfrac{1}{2} +\\frac{1}{72}", True),
+    ("10\\text{ units}", "10 ", True),
+    ("10\\text{ units}", "100 ", False),
+    ("10", "\\$10", True),
+    ("\\left(x-2\\right)\\left(x+2\\right)", "(x-2)(x+2)", True),
+    ("0.1, 4, 2", "4, .1, 2", False),
+    ("0.1", ".1", True),
+    ("10\\%", "10", True),
+    ("10\\sqrt{3} + \\sqrt4", "10\\sqrt3 + \\sqrt{4}", True),
+    ("\\frac34i", "\\frac{3}{4}i", True),
+    ("\\tfrac83", "\\frac{8}{3}", True),
+    ("5x - 7y + 11z + 4 = 0", "x + y - z + 2 = 0", False),
+    ("1/2", "\\frac{1}{2}", True),
+]
+
+NEMO_CORRECT = [  # math_equal(a, b) and math_equal(b, a) are both True (non-strings as str())
+    ("5", "5"), ("5", "5.0"), ("1/2", "0.5"), ("\\frac{1}{2}", "0.5"), ("918\\frac{1}{2}", "918.5"),
+    ("x^2+2x+1", "x^2 + 2*x + 1"), ("x^2+2x+1", "x^2 + 2*x - (-1)"), ("y = x^2+2x+1", "2x+ 1+x^2"),
+    ("odd", "\\text{odd}"), ("E", "\\mathrm{E}"), ("A", "\\textbf{A}"), ("f'", "f'"), ("185", "185\\"),
+    ("185\\", "185\\"), (".185", "0.185"), ("\\frac {1}{2}", "0.5"), ("17\\text{ any text}", "17"),
+    ("\\$10", "10"), ("10%", "10"), ("10\\%", "10"), ("2.5", "\\frac{5}{2}"), ("\\frac{1}{3}", "\\dfrac{1}{3}"),
+    ("(r+5)(r+5)", "(r+5)^2"), ("\\frac{\\sqrt{3}}{3}", "\\frac{\\sqrt{3}}{3} \\approx 0.577"), ("C", "C. x = 42"),
+    ("\\begin{pmatrix}0&0&0\\\\0&1&0\\\\0&0&1\\end{pmatrix}",
+     "\\begin{bmatrix} 0 & 0 & 0 \\\\ 0 & 1 & 0 \\\\ 0 & 0 & 1 \\end{bmatrix}"),
+]
+NEMO_INCORRECT = [
+    ("5", "5.001"), ("x^2+2x+1", "x^3+2x+1"), ("odd", "\\text{oddd}"), ("E", "\\mathrm{E}*2"),
+    ("\\sqrt{67},-\\sqrt{85}", "\\sqrt{67}"),
+]
+
+INSPECT_PY_CASES = [  # (test name, answer, target, correct)
+    *[("test_percentage_suffixes_are_normalized", a, t, True) for a, t in [
+        ("33.5%", "0.335"), ("33.5\\%", "0.335"), ("33.5 percent", "0.335"), ("33.5 percentage", "0.335"),
+        ("33.5 pct", "0.335"), ("\\frac{1}{2}\\%", "0.005"), ("\\frac{1}{2}\\text{ percent}", "0.005")]],
+    *[("test_constant_tuple_mismatch_is_incorrect", a, "2", False) for a in ["[]", "[0]", "(0,)", "(0, 1)"]],
+    ("test_constant_tuple_self_match_is_correct", "(0, 1)", "(0, 1)", True),
+    *[("test_grouped_thousands_are_treated_as_numbers", a, t, True) for a, t in [
+        ("1,234", "1234"), ("12,345,678", "12345678"), ("1,234.5", "1234.5"), ("-8,192", "-8192"),
+        ("1,000,000", "1000000")]],
+    *[("test_grouped_thousands_normalization_leaves_structures_intact", a, t, t == a)
+      for a in ["(1,2)", "(1, 2)", "{1,2,3}", "[1,2]", "1,23", "1,2345"] for t in (a, "12")],
+    *[("test_latex_thin_space_thousands_are_numbers", a, t, True) for a, t in [
+        ("1\\,234", "1234"), ("12\\,345\\,678", "12345678"), ("1\\,234.5", "1234.5")]],
+    *[("test_exact_large_integers_are_not_approximated", a, t, False) for a, t in [
+        ("99999999999", "100000000000"), ("100000000000000000000", "100000000001000000000"),
+        ("12345678901", "12345678902")]],
+    *[("test_approximate_values_still_match", a, t, True) for a, t in [
+        ("0.5", "1/2"), ("1.4142135623730951", "\\sqrt{2}"), ("0.335", "33.5\\%")]],
+    *[("test_assignment_target_matches_either_orientation", "2", t, True) for t in ["x=2", "2=x", "2 = y", "z = 2"]],
+    *[("test_assignment_targets_accept_their_value", a, t, True) for a, t in [
+        ("2", "x=2"), ("x=2", "2"), ("x=2", "2=x"), ("2", "y = 2")]],
+    *[("test_prose_wrapped_numeric_answers_are_extracted", a, "42", True) for a in [
+        "The answer is 42 because geometry proves it", "42 because geometry proves it", "First compute 6*7.\n42",
+        "Final answer: 42"]],
+    ("test_prose_fallback_does_not_manufacture_false_matches", "The perimeter is 7", "42", False),
+    ("test_text_answer_is_not_overridden_by_subexpression", "odd $n$", "odd $n$", True),
+    ("test_math_scorer_uses_last_boxed_answer", "\\boxed{10} and then \\boxed{42}", "42", True),
+    ("test_model_complexity_rejection_is_incorrect", "\\boxed{2^{2^{2^{49}}}}", "1", False),
+    ("test_parse_success_with_wrong_value_has_no_reason", "The answer is \\boxed{5}", "42", False),
+]
+
+OPEN_R1_CASES = [  # (completion, solution, reward)
+    ("\\boxed{\\frac{63}{400}}", "\\frac{63}{400}", True), ("\\boxed{\\frac{63}{400}}", "63/400", True),
+    ("\\boxed{\\frac{64}{400}}", "\\frac{63}{400}", False),
+]
+
+
+def _literal(node: ast.expr):
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return None
+
+
+def math_verify_rows(root: Path) -> list[dict]:
+    """Every plain (gold, pred, expected) parametrize row of Math-Verify's tests, under default options."""
+    rows = []
+    for path in sorted((root / "tests").glob("test_*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if not isinstance(node, ast.FunctionDef) or node.name in _MV_SKIP_FUNCS:
+                continue
+            for dec in node.decorator_list:
+                if not (isinstance(dec, ast.Call) and getattr(dec.func, "attr", "") == "parametrize"):
+                    continue
+                names = [n.strip() for n in _literal(dec.args[0]).split(",")]
+                table = _literal(dec.args[1])
+                if table is None or "gold" not in names or "pred" not in names:
+                    continue
+                for values in table:
+                    row = dict(zip(names, values))
+                    if any(k in row and row[k] != v for k, v in _MV_DEFAULTS.items()):
+                        continue
+                    expected = row.get("expected", row.get("result"))
+                    rows.append({"gold": row["gold"], "response": row["pred"], "expected": bool(expected),
+                                 "source": f"{MV}:tests/{path.name}::{node.name}"})
+    return rows
+
+
+def other_rows() -> list[dict]:
+    rows = [{"gold": a, "response": b, "expected": e, "source": f"{HENDRYCKS}::TestIsEquiv"}
+            for a, b, e in HENDRYCKS_CASES]
+    for pairs, expected, test in ((NEMO_CORRECT, True, "test_correct_examples"),
+                                  (NEMO_INCORRECT, False, "test_incorrect_examples")):
+        for a, b in pairs:
+            for gold, response in ((a, b), (b, a)):
+                rows.append({"gold": gold, "response": response, "expected": expected, "source": f"{NEMO}::{test}"})
+    rows += [{"gold": t, "response": a, "expected": c, "source": f"{INSPECT_PY}::{name}"}
+             for name, a, t, c in INSPECT_PY_CASES]
+    rows += [{"gold": s, "response": c, "expected": e, "source": f"{OPEN_R1}::TestAccuracyReward"}
+             for c, s, e in OPEN_R1_CASES]
+    return rows
+
+
+def inspect_json_rows(cases: list[dict]) -> list[dict]:
+    return [{"gold": c["target"], "response": c["output"], "expected": c["expected"] == "C",
+             "source": f"{INSPECT_JSON}::{c['source']}"} for c in cases]
+
+
+def split_of(row: dict) -> str:
+    digest = hashlib.sha1(f"{row['source']}\0{row['gold']}\0{row['response']}".encode()).digest()
+    return "heldout" if digest[0] % 10 < HELDOUT_SHARE else "tune"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--math-verify", type=Path, required=True, help="checkout of huggingface/Math-Verify")
+    ap.add_argument("--inspect-cases", type=Path, required=True, help="inspect_ai tests/scorer/math_cases.json")
+    ap.add_argument("--out", type=Path, default=OUT)
+    args = ap.parse_args()
+    rows = math_verify_rows(args.math_verify) + other_rows()
+    rows += inspect_json_rows(json.loads(args.inspect_cases.read_text()))
+    seen, out = set(), []
+    for row in rows:
+        key = (row["gold"], row["response"])
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append({**row, "split": split_of(row)})
+    args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out))
+    print(f"{len(out)} cases -> {args.out} ({sum(r['split'] == 'heldout' for r in out)} held out)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
