@@ -7,7 +7,10 @@ import json
 from typing import Any, Sequence
 
 from rewards.base import answer_part
+from rewards.rules.patterns import PatternTimeout, time_budget
 from rewards.rules.registry import Checker, ConstraintError, lookup, validate_kwargs
+
+PATTERN_BUDGET_S = 0.5  # CPU seconds of `regex` matching per constraint
 
 Prepared = tuple[tuple[Checker, dict[str, Any]], ...]
 
@@ -86,7 +89,9 @@ def check(
     Checks look at the answer part (text after the last `</think>`; no answer when `<think>` is unclosed), except
     `format:think_tags`, which looks at the whole completion. An empty answer fails every check. IFEval checks are
     strict unless `loose`, which passes a check when any of IFEval's 8 loose variants passes it.
-    `language:consistency` needs `prompt`. Raises `ConstraintError` for malformed constraints.
+    `language:consistency` needs `prompt`. Regular expressions that come from kwargs share a budget of
+    `PATTERN_BUDGET_S` per constraint; a check that runs past it fails. Raises `ConstraintError` for malformed
+    constraints.
     """
     prepared = prepare(constraints)
     answer = answer_part(response)
@@ -98,7 +103,11 @@ def check(
                 raise ConstraintError(f"{chk.id!r} compares the answer with the prompt, but no prompt was given")
             kwargs = {**kwargs, "prompt": prompt}
         variants = loose_variants(value) if (loose and chk.ifeval and value) else [value]
-        results.append(any(v and v.strip() and chk.fn(v, **kwargs) for v in variants))
+        try:
+            with time_budget(PATTERN_BUDGET_S):
+                results.append(any(v and v.strip() and chk.fn(v, **kwargs) for v in variants))
+        except PatternTimeout:  # a dataset pattern that cannot be matched in time rewards nothing
+            results.append(False)
     return results
 
 

@@ -3,40 +3,36 @@
 Semantics follow google-research `instruction_following_eval/instructions.py` exactly, quirks included: keywords
 are regular expressions matched as substrings, case-insensitively ("cat" is found in "concatenate");
 forbidden words match on word boundaries; the end checker strips surrounding double quotes before comparing.
-Where IFEval would crash on a keyword that is not a valid regular expression, it is matched literally.
+Patterns built from kwargs are `TimedPattern`s (`rewards.rules.patterns`): matched under a hard time limit, and
+literally where IFEval would crash on a keyword that is not a valid regular expression.
 """
 
 from __future__ import annotations
 
 import collections
-import re
 from typing import Any
 
+import regex
+
 from rewards.rules.language import detect, language_code, same_language
+from rewards.rules.patterns import TimedPattern
 from rewards.rules.registry import (
     checker, compare, non_negative_int, nonempty_str, relation, stripped, text_list,
 )
 from rewards.rules.text import word_tokens
 
 
-def _regex(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern, flags)
-    except re.error:
-        return re.compile(re.escape(pattern), flags)
-
-
 def _prepare_keywords(kw: dict[str, Any]) -> dict[str, Any]:
-    return {"keywords": [_regex(k) for k in sorted(kw["keywords"])]}
+    return {"keywords": [TimedPattern(k, regex.IGNORECASE) for k in sorted(kw["keywords"])]}
 
 
 @checker("keywords:existence", keywords=text_list, prepare=_prepare_keywords)
-def keywords_existence(value: str, *, keywords: list[re.Pattern[str]]) -> bool:
+def keywords_existence(value: str, *, keywords: list[TimedPattern]) -> bool:
     return all(k.search(value) for k in keywords)
 
 
 def _prepare_frequency(kw: dict[str, Any]) -> dict[str, Any]:
-    return {**kw, "keyword": _regex(kw["keyword"].strip())}
+    return {**kw, "keyword": TimedPattern(kw["keyword"].strip(), regex.IGNORECASE)}
 
 
 @checker(
@@ -46,21 +42,21 @@ def _prepare_frequency(kw: dict[str, Any]) -> dict[str, Any]:
     relation=relation,
     prepare=_prepare_frequency,
 )
-def keywords_frequency(value: str, *, keyword: re.Pattern[str], frequency: int, relation: str) -> bool:
+def keywords_frequency(value: str, *, keyword: TimedPattern, frequency: int, relation: str) -> bool:
     return compare(len(keyword.findall(value)), relation, frequency)
 
 
 def _prepare_forbidden(kw: dict[str, Any]) -> dict[str, Any]:
     words = sorted(set(kw["forbidden_words"]))
     try:
-        patterns = [re.compile(rf"\b{w}\b", re.IGNORECASE) for w in words]
-    except re.error:
-        patterns = [re.compile(rf"\b{re.escape(w)}\b", re.IGNORECASE) for w in words]
+        patterns = [TimedPattern(rf"\b{w}\b", regex.IGNORECASE, literal_fallback=False) for w in words]
+    except ValueError:  # IFEval would crash; here every word is then matched literally
+        patterns = [TimedPattern(rf"\b{regex.escape(w)}\b", regex.IGNORECASE) for w in words]
     return {"forbidden_words": patterns}
 
 
 @checker("keywords:forbidden_words", forbidden_words=text_list, prepare=_prepare_forbidden)
-def keywords_forbidden_words(value: str, *, forbidden_words: list[re.Pattern[str]]) -> bool:
+def keywords_forbidden_words(value: str, *, forbidden_words: list[TimedPattern]) -> bool:
     return not any(p.search(value) for p in forbidden_words)
 
 
@@ -136,14 +132,14 @@ def _prepare_postscript(kw: dict[str, Any]) -> dict[str, Any]:
     # backtracking of the leading `\s*` on long runs of whitespace.
     marker = kw["postscript_marker"]
     if marker == "P.P.S":
-        return {"postscript_marker": re.compile(r"p\.\s?p\.\s?s")}
+        return {"postscript_marker": TimedPattern(r"p\.\s?p\.\s?s")}
     if marker == "P.S.":
-        return {"postscript_marker": re.compile(r"p\.\s?s\.")}
-    return {"postscript_marker": _regex(marker.lower(), re.MULTILINE)}
+        return {"postscript_marker": TimedPattern(r"p\.\s?s\.")}
+    return {"postscript_marker": TimedPattern(marker.lower(), regex.MULTILINE)}
 
 
 @checker("detectable_content:postscript", postscript_marker=stripped, prepare=_prepare_postscript)
-def postscript(value: str, *, postscript_marker: re.Pattern[str]) -> bool:
+def postscript(value: str, *, postscript_marker: TimedPattern) -> bool:
     """The marker appears anywhere in the lower-cased response (IFEval's `findall` is unanchored)."""
     return bool(postscript_marker.search(value.lower()))
 

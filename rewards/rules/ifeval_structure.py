@@ -13,6 +13,9 @@ import json
 import re
 from typing import Any
 
+import regex
+
+from rewards.rules.patterns import TimedPattern
 from rewards.rules.registry import (
     checker, compare, non_negative_int, nonempty_str, positive_int, relation, stripped,
 )
@@ -112,9 +115,9 @@ def number_highlighted_sections(value: str, *, num_highlights: int) -> bool:
 def _prepare_sections(kw: dict[str, Any]) -> dict[str, Any]:
     spliter = kw["section_spliter"]
     try:
-        pattern = re.compile(r"\s?" + spliter + r"\s?\d+\s?")
-    except re.error:
-        pattern = re.compile(r"\s?" + re.escape(spliter) + r"\s?\d+\s?")
+        pattern = TimedPattern(r"\s?" + spliter + r"\s?\d+\s?", literal_fallback=False)
+    except ValueError:  # IFEval would crash; the splitter is then matched literally
+        pattern = TimedPattern(r"\s?" + regex.escape(spliter) + r"\s?\d+\s?")
     return {**kw, "section_spliter": pattern}
 
 
@@ -124,7 +127,7 @@ def _prepare_sections(kw: dict[str, Any]) -> dict[str, Any]:
     num_sections=non_negative_int,
     prepare=_prepare_sections,
 )
-def multiple_sections(value: str, *, section_spliter: re.Pattern[str], num_sections: int) -> bool:
+def multiple_sections(value: str, *, section_spliter: TimedPattern, num_sections: int) -> bool:
     """At least `num_sections` occurrences of "<spliter> <number>" (case-sensitive, anywhere in the text)."""
     return len(section_spliter.split(value)) - 1 >= num_sections
 

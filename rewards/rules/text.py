@@ -63,6 +63,12 @@ def count_words(text: str) -> int:
 _TREEBANK = NLTKWordTokenizer()
 
 
+@functools.lru_cache(maxsize=8192)
+def _sentence_tokens(sentence: str) -> tuple[str, ...]:
+    # ~0.3 ms a call whatever the length (some 30 regex passes): memoised, since short sentences repeat
+    return tuple(_TREEBANK.tokenize(sentence))
+
+
 def word_tokens(text: str) -> list[str]:
     """`nltk.word_tokenize(text)`: Punkt sentences, each split by nltk's improved Treebank word tokenizer."""
-    return [token for sentence in split_sentences(text) for token in _TREEBANK.tokenize(sentence)]
+    return [token for sentence in split_sentences(text) for token in _sentence_tokens(sentence)]
