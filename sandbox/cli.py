@@ -23,6 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8080)
     s.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                    help="warm sandboxed runners = programs executed in parallel (default: CPU count)")
+    s.add_argument("--python", metavar="PATH",
+                   help="Python interpreter for programs, e.g. a venv's bin/python with numpy (default: the system "
+                        "/usr/bin/python3); the sandbox sees its prefixes read-only and nothing else of the host")
     s.add_argument("--unsafe-no-isolation", action="store_true",
                    help="run without bubblewrap (DANGEROUS; for machines without user namespaces only)")
     s.add_argument("--max-body-mb", type=float, default=16.0, help="request body cap (default 16 MiB)")
@@ -50,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = ServerConfig(workers=args.workers, isolated=not args.unsafe_no_isolation,
                        max_body_bytes=int(args.max_body_mb * (1 << 20)), max_tests=args.max_tests,
                        cache_tests=args.cache_tests, tmp_mb=args.tmp_mb, max_procs=args.max_procs,
-                       file_mb=args.file_mb)
+                       file_mb=args.file_mb, python=args.python)
     try:
         app = SandboxApp(cfg).build()
     except (IsolationUnavailable, ValueError) as e:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import sys
@@ -11,9 +12,12 @@ from pathlib import Path
 from typing import Iterator
 
 from sandbox import seccomp
+from sandbox.interpreter import Interpreter, probe
 
 RUNNER_SOURCE = (Path(__file__).with_name("runner_script.py")).read_text()
 NOBODY = 65534
+SYSTEM_PYTHON = "/usr/bin/python3"
+log = logging.getLogger("sandbox.isolation")
 
 
 class IsolationUnavailable(RuntimeError):
@@ -21,11 +25,11 @@ class IsolationUnavailable(RuntimeError):
 
 
 def sandbox_python() -> str:
-    """The interpreter run inside the sandbox: the system python (its files live under /usr)."""
-    for cand in ("/usr/bin/python3", os.path.realpath(sys.executable)):
+    """The default interpreter inside the sandbox: the system python (its files live under /usr)."""
+    for cand in (SYSTEM_PYTHON, os.path.realpath(sys.executable)):
         if cand.startswith("/usr/") and os.access(cand, os.X_OK):
             return cand
-    raise IsolationUnavailable("no python3 under /usr to run inside the sandbox (install python3)")
+    raise IsolationUnavailable("no python3 under /usr to run inside the sandbox (install python3, or pass --python)")
 
 
 @dataclass
@@ -33,6 +37,7 @@ class RunnerSpec:
     """Everything needed to spawn one runner; bwrap itself is exec'd with an EMPTY environment."""
 
     isolated: bool = True
+    python: str | None = None  # interpreter for programs (default: the system python); see sandbox.interpreter
     tmp_mb: int = 64
     max_procs: int = 16
     file_mb: int = 16
@@ -43,7 +48,13 @@ class RunnerSpec:
             raise IsolationUnavailable(
                 "bubblewrap (bwrap) not found: install the Debian/Ubuntu 'bubblewrap' package, "
                 "or pass --unsafe-no-isolation (NOT safe for untrusted code)")
-        self.python = sandbox_python() if self.isolated else os.path.realpath(sys.executable)
+        if self.python is None:
+            self.python = sandbox_python() if self.isolated else os.path.realpath(sys.executable)
+        # probed as the user the sandbox runs as: it, not the server's user, must be able to read its files
+        self.interpreter: Interpreter = probe(self.python, self._user().get("user"))
+        if self.interpreter.hidden:
+            log.warning("sys.path entries of %s outside its prefixes stay hidden in the sandbox: %s",
+                        self.interpreter.executable, ", ".join(self.interpreter.hidden))
 
     @contextlib.contextmanager
     def launch(self) -> Iterator[tuple[list[str], dict]]:
@@ -61,30 +72,37 @@ class RunnerSpec:
 
     def _argv(self, seccomp_fd: int | None) -> list[str]:
         opts = ["--tmp-mb", str(self.tmp_mb), "--max-procs", str(self.max_procs), "--file-mb", str(self.file_mb)]
+        python = self.interpreter.executable
         if not self.isolated:
             tmp = tempfile.mkdtemp(prefix="sandbox-unsafe-")
             self._tmp_dirs.append(tmp)
-            return [self.python, "-I", "-c", RUNNER_SOURCE, "--no-ns", "--tmp", tmp, *opts]
+            return [python, "-I", "-c", RUNNER_SOURCE, "--no-ns", "--tmp", tmp, *opts]
+        if seccomp_fd is not None:  # the program filter, installed by the runner in every test's process
+            opts += ["--program-seccomp", seccomp.program_filter().hex()]
         bwrap = shutil.which("bwrap")
         return [
             bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
             "--uid", str(NOBODY), "--gid", str(NOBODY), "--cap-drop", "ALL", "--cap-add", "CAP_SYS_ADMIN",
-            "--ro-bind", "/usr", "/usr", "--tmpfs", "/usr/local", "--remount-ro", "/usr/local",
+            "--ro-bind", "/usr", "/usr", "--tmpfs", "/usr/local", *self.interpreter.bwrap_args(),
+            "--remount-ro", "/usr/local",
             "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64",
             "--symlink", "usr/bin", "/bin", "--symlink", "usr/sbin", "/sbin",
             "--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev",
             "--tmpfs", "/tmp",  # the runner mounts its own size-capped tmpfs here
             "--remount-ro", "/",
             *(["--seccomp", str(seccomp_fd)] if seccomp_fd is not None else []),
-            self.python, "-I", "-c", RUNNER_SOURCE, *opts,
+            python, "-I", "-c", RUNNER_SOURCE, *opts,
         ]
 
     def _popen_kwargs(self) -> dict:
         """Empty environment for bwrap itself; drop to an unprivileged uid when the server runs as root."""
-        kw: dict = {"env": {}, "close_fds": True}
+        return {"env": {}, "close_fds": True, **self._user()}
+
+    def _user(self) -> dict:
+        """Popen kwargs that drop to an unprivileged uid when the server runs as root (isolated mode)."""
         if self.isolated and os.geteuid() == 0:
-            kw.update(user=NOBODY, group=NOBODY, extra_groups=[])
-        return kw
+            return {"user": NOBODY, "group": NOBODY, "extra_groups": []}
+        return {}
 
     def cleanup(self) -> None:
         for tmp in self._tmp_dirs:

@@ -10,6 +10,11 @@ from typing import Any
 LANGUAGES = ("python", "cpp")
 MODES = ("stdio", "call", "assert")
 COMPARE_MODES = ("lines", "exact", "tokens")
+# The compare options each mode supports; any other option is an invalid request, never silently ignored.
+# float_tol is shorthand for rel_tol = abs_tol = float_tol. Assert mode compares inside the assertions: none.
+COMPARE_OPTIONS = {"stdio": ("mode", "float_tol", "rel_tol", "abs_tol"), "call": ("float_tol", "rel_tol", "abs_tol"),
+                   "assert": ()}
+MAX_ABS_TOL = 1e9
 DEFAULT_LIMITS = {"time_s": 2.0, "memory_mb": 512, "output_bytes": 65536, "total_time_s": 30.0}
 MAX_LIMITS = {"time_s": 60.0, "memory_mb": 8192, "output_bytes": 16 << 20, "total_time_s": 600.0}
 MIN_MEMORY_MB = 32  # the interpreter itself needs this much address space
@@ -29,11 +34,21 @@ class Limits:
 
 @dataclass(frozen=True)
 class Compare:
-    """stdio comparison: ``lines`` (default: trailing whitespace per line and trailing blank lines ignored),
-    ``exact`` (byte-for-byte), ``tokens`` (whitespace-separated tokens; numbers within ``float_tol``)."""
+    """How results are compared.
+
+    ``mode`` (stdio only): ``lines`` (default: trailing whitespace per line and trailing blank lines ignored),
+    ``exact`` (byte-for-byte), ``tokens`` (whitespace-separated tokens). ``rel_tol``/``abs_tol``: two numbers, one
+    of them a float, are equal when ``math.isclose(got, want, rel_tol=rel_tol, abs_tol=abs_tol)``; two integers
+    always compare exactly. They apply to the tokens of stdio ``tokens`` mode and to the floats anywhere in a
+    call-mode return value (lists, tuples, dict values)."""
 
     mode: str = "lines"
-    float_tol: float = 0.0
+    rel_tol: float = 0.0
+    abs_tol: float = 0.0
+
+    @property
+    def tolerant(self) -> bool:
+        return bool(self.rel_tol or self.abs_tol)
 
 
 @dataclass(frozen=True)
@@ -78,18 +93,31 @@ def _limits(raw: Any) -> Limits:
     )
 
 
-def _compare(raw: Any) -> Compare:
+def _compare(raw: Any, mode: str) -> Compare:
     if raw is None:
         return Compare()
-    if not isinstance(raw, dict) or set(raw) - {"mode", "float_tol"}:
-        _fail("compare must be an object with optional keys 'mode' and 'float_tol'")
-    mode = raw.get("mode", "lines")
-    if mode not in COMPARE_MODES:
-        _fail(f"compare.mode must be one of {list(COMPARE_MODES)}, got {mode!r}")
-    tol = float(_number("compare.float_tol", raw.get("float_tol", 0.0), 0.0, 1.0))
-    if tol and mode != "tokens":
-        _fail("compare.float_tol requires compare.mode 'tokens'")
-    return Compare(mode, tol)
+    known = COMPARE_OPTIONS["stdio"]
+    if not isinstance(raw, dict):
+        _fail(f"compare must be an object with optional keys {list(known)}")
+    for key in raw:
+        if key not in known:
+            _fail(f"unknown compare option {key!r}; known: {list(known)}")
+        if key not in COMPARE_OPTIONS[mode]:
+            supported = COMPARE_OPTIONS[mode]
+            _fail(f"compare.{key} is not supported in mode {mode!r} "
+                  + (f"(it supports {list(supported)})" if supported else
+                     "(assert mode compares inside the assertions; it takes no compare options)"))
+    cmode = raw.get("mode", "lines")
+    if cmode not in COMPARE_MODES:
+        _fail(f"compare.mode must be one of {list(COMPARE_MODES)}, got {cmode!r}")
+    if "float_tol" in raw and ("rel_tol" in raw or "abs_tol" in raw):
+        _fail("compare.float_tol sets both rel_tol and abs_tol: give float_tol, or rel_tol and/or abs_tol")
+    tol = _number("compare.float_tol", raw.get("float_tol", 0.0), 0.0, 1.0)
+    rel = float(_number("compare.rel_tol", raw.get("rel_tol", tol), 0.0, 1.0))
+    abs_ = float(_number("compare.abs_tol", raw.get("abs_tol", tol), 0.0, MAX_ABS_TOL))
+    if (rel or abs_) and mode == "stdio" and cmode != "tokens":
+        _fail("compare tolerances (float_tol, rel_tol, abs_tol) in stdio mode: requires compare.mode 'tokens'")
+    return Compare(cmode, rel, abs_)
 
 
 def _test(mode: str, i: int, t: Any) -> dict:
@@ -151,7 +179,7 @@ def parse_run_request(raw: Any, max_tests: int) -> RunRequest:
     sofs = raw.get("stop_on_first_failure", False)
     if not isinstance(sofs, bool):
         _fail("stop_on_first_failure must be a boolean")
-    limits, compare = _limits(raw.get("limits")), _compare(raw.get("compare"))
+    limits, compare = _limits(raw.get("limits")), _compare(raw.get("compare"), mode)
     canon = json.dumps([language, code, mode, entry, parsed, limits.__dict__, sofs, compare.__dict__],
                        sort_keys=True, ensure_ascii=False, allow_nan=True)
     key = hashlib.sha256(canon.encode("utf-8", "surrogatepass")).hexdigest()

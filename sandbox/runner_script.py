@@ -36,9 +36,15 @@ FILE_MB = int(sys.argv[sys.argv.index("--file-mb") + 1]) if "--file-mb" in sys.a
 # The only writable place: bwrap's size-capped tmpfs /tmp (unsafe mode: a private temporary directory).
 TMP = sys.argv[sys.argv.index("--tmp") + 1] if "--tmp" in sys.argv else "/tmp"
 TMP_MB = int(sys.argv[sys.argv.index("--tmp-mb") + 1]) if "--tmp-mb" in sys.argv else 64
+# The program filter (sandbox/seccomp.py), installed in every test's process on top of bwrap's filter.
+PROGRAM_FILTER = ctypes.create_string_buffer(bytes.fromhex(sys.argv[sys.argv.index("--program-seccomp") + 1])) \
+    if "--program-seccomp" in sys.argv else None
 CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE, MNT_DETACH = 2, 4, 16384, 1 << 18, 2
 STDERR_KEEP = 4096
+UNJUDGED_KEEP = 4096  # call/assert modes: stdout is not judged, only this much of it is kept (never output_limit)
+RESULT_CAP = 16 << 20  # call mode: the serialised return value (as large as an expected value can be)
+PROGRAM_MODULE = "solution"  # call/assert modes: the program's module name (not __main__), as HumanEval's harness
 RUNNER_MEMORY_MB = 4096
 
 
@@ -62,10 +68,34 @@ def _lock_down(memory_mb: int, time_s: float, nofile: int = 256) -> None:
         hdr = ctypes.create_string_buffer(struct.pack("Ii", 0x20080522, 0))
         data = ctypes.create_string_buffer(24)
         _check(LIBC.capset(hdr, data), "capset")
+        if PROGRAM_FILTER is not None:  # prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &sock_fprog), stacked
+            fprog = struct.pack("@HP", (len(PROGRAM_FILTER) - 1) // 8, ctypes.addressof(PROGRAM_FILTER))
+            _check(LIBC.prctl(22, 2, ctypes.c_char_p(fprog), 0, 0), "seccomp")
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
 
 
 # -------------------------------------------------------------------------------------- programs
+def _return_message(entry: str, value) -> bytes:
+    """Call mode: the return value as a JSON result message, or, when JSON cannot hold it faithfully (a set, an
+    object, a dict whose keys collide once made strings), an "unserialisable" message, explained on stderr."""
+    def unique_keys(pairs):
+        keys = [k for k, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise ValueError("dict keys collide once converted to JSON strings")
+        return dict(pairs)
+
+    try:
+        text = json.dumps({"kind": "return", "value": value})
+        json.loads(text, object_pairs_hook=unique_keys)
+        return text.encode()
+    except (TypeError, ValueError, RecursionError) as e:
+        why = f"{type(e).__name__}: {e}"
+    print(f"wrong answer: the return value of {entry}() ({type(value).__name__}) cannot be compared: {why}. "
+          "Call mode compares JSON values: return None, bool, int, float, str, or lists, tuples and "
+          "str-keyed dicts of them.", file=sys.stderr)
+    return json.dumps({"kind": "unserialisable", "type": type(value).__name__, "error": why}).encode()
+
+
 def _python_child(code, mode: str, entry: str, payload, result_fd: int, nonce_fd: int) -> int:
     """Run one Python test in C; returns the exit code."""
     import builtins
@@ -79,9 +109,9 @@ def _python_child(code, mode: str, entry: str, payload, result_fd: int, nonce_fd
         os._exit(1)
 
     signal.signal(signal.SIGXFSZ, file_too_large)
-    main = types.ModuleType("__main__")
+    main = types.ModuleType("__main__" if mode == "stdio" else PROGRAM_MODULE)
     main.__dict__["__builtins__"] = builtins
-    sys.modules["__main__"] = main
+    sys.modules["__main__"] = sys.modules[main.__name__] = main
     sys.argv = ["main.py"]
     sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8")
     sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8")
@@ -93,7 +123,7 @@ def _python_child(code, mode: str, entry: str, payload, result_fd: int, nonce_fd
             exec(code, main.__dict__)
             if mode == "call":
                 value = main.__dict__[entry](*payload.get("args", []), **payload.get("kwargs", {}))
-                os.write(result_fd, json.dumps({"kind": "return", "value": value}).encode())
+                os.write(result_fd, _return_message(entry, value))
             elif mode == "assert":
                 try:
                     exec(compile(payload["input"], "<assertion>", "exec"), main.__dict__)
@@ -186,8 +216,11 @@ def _wipe_tmp() -> None:
                 os.unlink(entry.path)
 
 
-def run_one(target, stdin: bytes, time_s: float, memory_mb: int, out_cap: int, extra_fds=(), keep_tmp=False):
-    """Run target() sandboxed with stdin; collect stdout, stderr, and the result channel (fd 3)."""
+def run_one(target, stdin: bytes, time_s: float, memory_mb: int, out_cap: int, extra_fds=(), keep_tmp=False,
+            judged: bool = True):
+    """Run target() sandboxed with stdin; collect stdout, stderr, and the result channel (fd 3).
+    Stdout and stderr past `out_cap` stop the run (output_limit), unless they are not `judged`: then only their
+    first bytes are kept and the rest is read and dropped."""
     pipes = [os.pipe() for _ in range(4)]  # stdin, stdout, stderr, result
     child_ends = [pipes[0][0], pipes[1][1], pipes[2][1], pipes[3][1], *extra_fds]
     start = time.monotonic()
@@ -197,7 +230,7 @@ def run_one(target, stdin: bytes, time_s: float, memory_mb: int, out_cap: int, e
     stdin_w = pipes[0][1]
     os.set_blocking(stdin_w, False)
     outs = {pipes[1][0]: bytearray(), pipes[2][0]: bytearray(), pipes[3][0]: bytearray()}
-    caps = {pipes[1][0]: out_cap, pipes[3][0]: max(out_cap, 1 << 20)}
+    caps = {pipes[1][0]: out_cap, pipes[3][0]: max(out_cap, RESULT_CAP)}
     outs_open = set(outs)
     poller = select.poll()
     pidfd = os.pidfd_open(pid)
@@ -242,7 +275,9 @@ def run_one(target, stdin: bytes, time_s: float, memory_mb: int, out_cap: int, e
                 elif fd == err_fd:
                     err_total += len(chunk)
                     outs[fd] += chunk[: max(0, STDERR_KEEP - len(outs[fd]))]
-                    exceeded |= err_total > out_cap
+                    exceeded |= judged and err_total > out_cap
+                elif fd == pipes[1][0] and not judged:
+                    outs[fd] += chunk[: max(0, UNJUDGED_KEEP - len(outs[fd]))]
                 else:
                     outs[fd] += chunk
                     exceeded |= len(outs[fd]) > caps[fd]
@@ -379,7 +414,8 @@ def _run_program(header: dict, body: bytes) -> None:
             extra = tuple(fd for fd in (program.exe_fd, nonce_r) if fd >= 0)  # fd 4 of the program
             try:
                 h, b = run_one(program.target(test.get("payload")), stdin, min(test["time_s"], remaining),
-                               test["memory_mb"], test["output_bytes"], extra_fds=extra)
+                               test["memory_mb"], test["output_bytes"], extra_fds=extra,
+                               judged=program.mode == "stdio")
             finally:
                 if nonce_r >= 0:
                     os.close(nonce_r)

@@ -30,6 +30,7 @@ class ServerConfig:
     tmp_mb: int = 64
     max_procs: int = 16
     file_mb: int = 16
+    python: str | None = None  # interpreter for programs (sandbox.interpreter); None: the system python
 
 
 def _error(http_status: int, message: str) -> web.Response:
@@ -40,7 +41,7 @@ class SandboxApp:
     def __init__(self, cfg: ServerConfig):
         self.cfg = cfg
         self.spec = RunnerSpec(isolated=cfg.isolated, tmp_mb=cfg.tmp_mb, max_procs=cfg.max_procs,
-                               file_mb=cfg.file_mb)
+                               file_mb=cfg.file_mb, python=cfg.python)
         self.metrics = Metrics()
         self.pool = RunnerPool(self.spec, cfg.workers)
         self.executor = Executor(self.pool, self.metrics, cfg.cache_tests)
@@ -126,7 +127,8 @@ class SandboxApp:
 
     async def health(self, request: web.Request) -> web.Response:
         return web.json_response({
-            "status": "ok", "api": 1, "isolated": self.cfg.isolated, "workers": self.pool.size,
+            "status": "ok", "api": 1, "isolated": self.cfg.isolated, "python": self.spec.interpreter.describe(),
+            "workers": self.pool.size,
             "idle_workers": self.pool.idle, "queue": self.pool.waiting, "runner_restarts": self.pool.restarts,
             "uptime_s": round(time.time() - self.started, 1), "counters": self.metrics.counters(),
         })

@@ -22,16 +22,31 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _token_equal(a: str, b: str, tol: float) -> bool:
+def _is_int(token: str) -> bool:
+    try:
+        int(token)
+    except ValueError:
+        return False
+    return True
+
+
+def _close(x: float, y: float, compare: Compare) -> bool:
+    """Finite numbers within the tolerances; otherwise equal only if equal (inf == inf, NaN == NaN)."""
+    if math.isfinite(x) and math.isfinite(y):
+        return math.isclose(x, y, rel_tol=compare.rel_tol, abs_tol=compare.abs_tol)
+    return x == y or (math.isnan(x) and math.isnan(y))
+
+
+def _token_equal(a: str, b: str, compare: Compare) -> bool:
     if a == b:
         return True
-    if not tol:
+    if not compare.tolerant or (_is_int(a) and _is_int(b)):
         return False
     try:
         x, y = float(a), float(b)
     except ValueError:
         return False
-    return math.isclose(x, y, rel_tol=tol, abs_tol=tol)
+    return _close(x, y, compare)
 
 
 def stdout_matches(actual: bytes, expected: str, compare: Compare) -> bool:
@@ -42,19 +57,25 @@ def stdout_matches(actual: bytes, expected: str, compare: Compare) -> bool:
     if compare.mode == "lines":
         return _lines(text) == _lines(expected)
     got, want = text.split(), expected.split()
-    return len(got) == len(want) and all(_token_equal(g, w, compare.float_tol) for g, w in zip(got, want))
+    return len(got) == len(want) and all(_token_equal(g, w, compare) for g, w in zip(got, want))
 
 
-def json_equal(a: Any, b: Any) -> bool:
-    """Equality of JSON values: bools are not numbers, 1 == 1.0, NaN == NaN, lists/objects compared deeply."""
+def json_equal(a: Any, b: Any, compare: Compare = Compare()) -> bool:
+    """Equality of JSON values: bools are not numbers, 1 == 1.0, NaN == NaN, lists/objects compared deeply.
+    With tolerances, two numbers of which one is a float compare with `math.isclose`; two ints stay exact."""
     if isinstance(a, bool) or isinstance(b, bool):
         return type(a) is type(b) and a == b
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if compare.tolerant and (isinstance(a, float) or isinstance(b, float)):
+            try:
+                return _close(float(a), float(b), compare)
+            except OverflowError:  # an int beyond any float: no float is close to it
+                return False
         return a == b or (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b))
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(json_equal(x, y, compare) for x, y in zip(a, b))
     if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k], compare) for k in a)
     return type(a) is type(b) and a == b
 
 
@@ -79,14 +100,14 @@ def judge(report: dict, stdout: bytes, stderr: bytes, result: bytes, *, language
         status = "output_limit"
     elif kind == "memory" or (language == "cpp" and code != 0 and b"std::bad_alloc" in stderr):
         status = "memory_limit"
-    elif kind == "assert_failed":
+    elif kind in ("assert_failed", "unserialisable"):
         status = "wrong_answer"
     elif sig is not None or code != 0:
         status = "runtime_error"
     elif mode == "stdio":
         status = "passed" if stdout_matches(stdout, test["output"], compare) else "wrong_answer"
     elif mode == "call":
-        ok = kind == "return" and "value" in msg and json_equal(msg["value"], _normalise(test["expected"]))
+        ok = kind == "return" and "value" in msg and json_equal(msg["value"], _normalise(test["expected"]), compare)
         status = "passed" if ok else "wrong_answer"
     else:  # assert: only the fresh nonce, printed after the assertion ran, proves a pass
         status = "passed" if kind == "nonce" and msg.get("nonce") == nonce else "wrong_answer"
