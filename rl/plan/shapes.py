@@ -29,6 +29,7 @@ class Shape:
     tied: bool                 # input embedding shared with the LM head
     head_dim: int = 0          # 0: hidden // heads
     qkv_bias: bool = False     # Qwen2 has q/k/v biases, Qwen3 and Llama do not
+    qk_norm: bool = False      # Qwen3 normalises q and k per head
     source: str = ""           # where the shape came from (for the printout)
 
     @property
@@ -48,7 +49,8 @@ class Shape:
     def layer_params(self) -> int:
         weights = sum(a * b for a, b in self.linear_dims().values())
         bias = self.q_dim + 2 * self.kv_dim if self.qkv_bias else 0
-        return weights + bias + 2 * self.hidden  # two RMSNorms
+        qk_norm = 2 * (self.head_dim or self.hidden // self.heads) if self.qk_norm else 0
+        return weights + bias + qk_norm + 2 * self.hidden  # two RMSNorms
 
     @property
     def head_params(self) -> int:
@@ -72,7 +74,7 @@ class Shape:
 
 _QWEN25 = dict(vocab=152064, tied=False, qkv_bias=True)
 _QWEN25_SMALL = dict(vocab=151936, tied=True, qkv_bias=True)
-_QWEN3 = dict(vocab=151936, head_dim=128)
+_QWEN3 = dict(vocab=151936, head_dim=128, qk_norm=True)
 KNOWN: dict[str, Shape] = {
     "qwen2.5-0.5b": Shape(896, 24, 4864, 14, 2, **_QWEN25_SMALL),
     "qwen2.5-1.5b": Shape(1536, 28, 8960, 12, 2, **_QWEN25_SMALL),
@@ -112,7 +114,8 @@ def shape_from_config(config: dict, source: str = "config.json") -> Shape:
                      kv_heads=int(cfg.get("num_key_value_heads") or heads), vocab=int(cfg["vocab_size"]),
                      tied=bool(config.get("tie_word_embeddings", cfg.get("tie_word_embeddings", False))),
                      head_dim=int(cfg.get("head_dim") or 0),
-                     qkv_bias=bool(cfg.get("attention_bias", cfg.get("model_type") == "qwen2")), source=source)
+                     qkv_bias=bool(cfg.get("attention_bias", cfg.get("model_type") == "qwen2")),
+                     qk_norm=cfg.get("model_type") in ("qwen3", "qwen3_moe"), source=source)
     except (KeyError, TypeError, ValueError) as e:
         raise UnknownModel(f"{source}: not a decoder-only transformer config ({e!r} missing or invalid)") from None
 
