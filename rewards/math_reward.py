@@ -1,8 +1,10 @@
 """`math_accuracy`: 1.0 when the completion's final answer is equivalent to the row's gold `answer`, else 0.0.
 
 Grading is `rewards.math.verify_batch` (extraction policy, anti-hedging, equivalence, hard timeouts in worker
-processes). A verifier timeout, worker resource limit or crash is an infrastructure failure: that sample gets None
-and is reported through `rewards.infra.report_failures` (which raises past `max_failure_fraction`).
+processes). An answer whose verification overruns its time or memory limit (after the verifier's one retry for a
+CPU-starved worker) is wrong: it scores 0 and is counted in `rewards/math_accuracy/verify_timeouts`. Only a worker
+crash or a pool that cannot start is an infrastructure failure: that sample gets None and is reported through
+`rewards.infra.report_failures` (which raises past `max_failure_fraction`).
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ from typing import Any, Sequence
 from rewards.base import Completion, Reward, require_thinking_kwarg
 from rewards.infra import failure_fraction_kwarg, report_failures
 from rewards.kwargs import kwarg
-from rewards.math.verifier import DEFAULT_TIMEOUT_S, INFRA_REASONS, verify_batch
+from rewards.math.verifier import DEFAULT_TIMEOUT_S, INFRA_REASONS, LIMIT_REASONS, verify_batch
 from rewards.registry import register
 
 
 @dataclass(frozen=True)
 class MathAccuracyKwargs:
-    verify_timeout_s: float = kwarg(DEFAULT_TIMEOUT_S, "hard limit per answer verification, in seconds (a timeout "
-                                                       "is an infrastructure failure, not a wrong answer)", gt=0.0)
+    verify_timeout_s: float = kwarg(DEFAULT_TIMEOUT_S, "hard limit per answer verification, in seconds (an answer "
+                                                       "that still overruns it after one retry scores 0)", gt=0.0)
     max_failure_fraction: float = failure_fraction_kwarg(0.5)
     require_thinking: bool = require_thinking_kwarg()
 
@@ -64,6 +66,8 @@ class MathAccuracy(Reward):
                 failed += 1
             else:
                 rewards[i] = 1.0 if verdict.correct else 0.0
+        if log_metric is not None:
+            log_metric(f"rewards/{self.name}/verify_timeouts", float(sum(v.reason in LIMIT_REASONS for v in verdicts)))
         report_failures(self.name, failed, len(rows), self.max_failure_fraction, log_metric,
-                        detail="math verifier timeout or worker failure" if failed else "")
+                        detail="math verifier worker failure" if failed else "")
         return rewards

@@ -2,11 +2,14 @@
 
 import asyncio
 import pickle
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from rewards import registry
 from rewards.infra import InfrastructureError
+from rewards.math import verifier
+from rewards.math.pool import VerifierPool
 from rewards.math_reward import MathAccuracy
 
 
@@ -28,21 +31,38 @@ def test_scores_routes_and_accepts_conversational_completions():
               answer=["0.5", "4", None, "2"], task=["math", "math", "code", "math"],
               log_metric=lambda name, value: metrics.append((name, value)))
     assert out == [1.0, 0.0, None, 0.0]
-    assert metrics == [("rewards/math_accuracy/infra_failures", 0.0)]
+    assert metrics == [("rewards/math_accuracy/verify_timeouts", 0.0), ("rewards/math_accuracy/infra_failures", 0.0)]
     assert reward.__name__ == "math_accuracy"
 
 
-def test_timeout_is_an_infrastructure_failure_not_a_wrong_answer():
-    reward = MathAccuracy(verify_timeout_s=0.5, max_failure_fraction=0.5)
+def test_timeout_is_a_wrong_answer_with_its_own_metric():
+    """A pathological answer scores 0 (never None), so a policy that emits them is penalised and can't stop the
+    run through max_failure_fraction."""
+    reward = MathAccuracy(verify_timeout_s=0.5, max_failure_fraction=0.0)
     metrics = []
     completions = ["</think>\\boxed{9^{9^{9^{9}}}}", "</think>\\boxed{1}", "</think>\\boxed{2}"]
     out = run(reward, completions=completions, answer=["1", "1", "1"], task=["math"] * 3,
               log_metric=lambda name, value: metrics.append((name, value)))
-    assert out == [None, 1.0, 0.0]
-    assert metrics == [("rewards/math_accuracy/infra_failures", 1.0)]
+    assert out == [0.0, 1.0, 0.0]
+    assert metrics == [("rewards/math_accuracy/verify_timeouts", 1.0), ("rewards/math_accuracy/infra_failures", 0.0)]
+
+
+def test_dead_pool_is_an_infrastructure_failure(monkeypatch):
+    """No worker can run (the pool is closed): None, counted, and fatal past max_failure_fraction."""
+    dead = VerifierPool(size=1)
+    dead.close()
+    executor = ThreadPoolExecutor(max_workers=1)
+    monkeypatch.setattr(verifier, "get_pool", lambda: (dead, executor))
+    verifier.CACHE.clear()
+    metrics = []
+    completions = ["</think>\\boxed{\\sqrt{16}}", "</think>\\boxed{4}"]  # the first needs a worker
+    out = run(MathAccuracy(max_failure_fraction=0.5), completions=completions, answer=["4", "4"],
+              task=["math", "math"], log_metric=lambda name, value: metrics.append((name, value)))
+    assert out == [None, 1.0]
+    assert ("rewards/math_accuracy/infra_failures", 1.0) in metrics
     with pytest.raises(InfrastructureError):
-        run(MathAccuracy(verify_timeout_s=0.5, max_failure_fraction=0.2), completions=completions[:2], answer=["1", "1"],
-            task=["math", "math"])
+        run(MathAccuracy(max_failure_fraction=0.2), completions=completions, answer=["4", "4"], task=["math"] * 2)
+    executor.shutdown()
 
 
 def test_runs_concurrently_with_other_coroutines():
@@ -59,7 +79,7 @@ def test_runs_concurrently_with_other_coroutines():
                                            task=["math"]), ticker())
 
     out, _ = asyncio.run(both())
-    assert out == [None] and len(ticks) == 5
+    assert out == [0.0] and len(ticks) == 5
 
 
 def test_missing_gold_is_a_clear_error():

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from rewards.math import verifier
-from rewards.math.pool import VerifierPool
+from rewards.math.pool import STARVED, VerifierPool
 
 PATHOLOGICAL = "</think>\\boxed{9^{9^{9^{9}}}}"
 
@@ -43,7 +43,7 @@ def test_pathological_times_out_from_a_thread_while_others_proceed(pool):
 
     verdict, elapsed = results["slow"]
     assert (verdict.correct, verdict.reason) == (False, "timeout")
-    assert 1.0 <= elapsed < 1.8
+    assert 1.0 <= elapsed < 1.0 + verifier.RETRY_FACTOR * 1.0 + 0.8  # a CPU-starved first try is retried once
     assert results["fast"][0].reason == "equal"
     assert fast_done_while_slow_running  # not queued behind the stuck worker
 
@@ -79,3 +79,41 @@ def test_closed_pool_refuses_work():
     pool = VerifierPool(size=1)
     pool.close()
     assert pool.call("1", "1", 1e-6, 1.0) == "error"
+
+
+def test_pathological_answer_burning_cpu_is_a_timeout_without_retry():
+    pool = VerifierPool(size=1)
+    try:
+        pool.start()
+        t = time.perf_counter()
+        reason = pool.call("1", "9^{9^{9^{9}}}", 1e-6, 1.0)
+        elapsed = time.perf_counter() - t
+    finally:
+        pool.close()
+    if os.getloadavg()[0] < os.cpu_count():  # the worker had its CPU: the answer is the cause
+        assert reason == "timeout"
+    assert reason in ("timeout", STARVED) and elapsed < 1.8
+
+
+def test_worker_starved_by_load_is_retried_with_a_longer_limit():
+    """A worker that gets no CPU (stopped, as under heavy load) overruns without using its time: the verifier
+    retries once on a fresh worker, so load never turns a right answer into a wrong one."""
+    pool = VerifierPool(size=1)
+    try:
+        pool.start()
+        worker = pool._idle.get()
+        pool._idle.put(worker)
+        os.kill(worker.pid, signal.SIGSTOP)
+        assert pool.call("\\sqrt{8}", "2\\sqrt{2}", 1e-6, 0.5) == STARVED
+        os.kill(pool._idle.queue[0].pid, signal.SIGSTOP)
+        limits = []
+        real_call = pool.call
+        pool.call = lambda g, a, tol, timeout_s: limits.append(timeout_s) or real_call(g, a, tol, timeout_s)
+        assert verifier._verify_slow(pool, "\\sqrt{8}", "2\\sqrt{2}", 1.0) == "equal"  # on a fresh worker
+        assert limits == [1.0, verifier.RETRY_FACTOR * 1.0]
+    finally:
+        pool.close()
+
+
+def test_limits_are_wrong_answers_and_only_errors_are_infrastructure():
+    assert verifier.LIMIT_REASONS == {"timeout", "resource_limit"} and verifier.INFRA_REASONS == {"error"}
