@@ -2,6 +2,8 @@
 several test directories have a conftest.py)."""
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 CANARY = "rlvr-sandbox-canary-7f3a9c"  # put in the server's environment; must never be visible to programs
@@ -30,3 +32,16 @@ def descendants(root: int) -> dict[int, str]:
 
 def py(code: str, tests: list[dict], mode: str = "stdio", **kw) -> dict:
     return {"language": "python", "code": code, "mode": mode, "tests": tests, **kw}
+
+
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http(url: str, body: bytes | None = None, method: str | None = None) -> tuple[int, str]:
+    """(HTTP status, body text) of one request, error statuses included."""
+    req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with _OPENER.open(req, timeout=120) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()

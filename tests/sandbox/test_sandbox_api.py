@@ -3,22 +3,9 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
-import urllib.request
 
 import pytest
-from sandbox_testlib import py
-
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-def http(url: str, body: bytes | None = None, method: str | None = None) -> tuple[int, str]:
-    req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with OPENER.open(req, timeout=120) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
+from sandbox_testlib import http, py
 
 
 def statuses(res: dict) -> list[str]:
