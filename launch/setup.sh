@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh Debian/Ubuntu machine:
-#   system packages (bubblewrap for the sandbox, g++ for C++ programs),
+#   system packages (bubblewrap for the sandbox, g++ for C++ programs, chromium for the report's screenshot test),
 #   a virtual environment in .venv with torch installed first, then this package.
 # Idempotent: rerunning only installs what is missing.
 # Env: TORCH_SPEC (default torch==2.13.0, the CPU build), VENV (default .venv), EXTRAS (default dev).
@@ -18,6 +18,7 @@ torch_index=(); [ -z "${TORCH_INDEX_URL:-}" ] || torch_index=(--index-url "$TORC
 need_apt=()
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # the run report's screenshot test (headless)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "[setup] apt-get install ${need_apt[*]}"
