@@ -94,9 +94,12 @@ def probe(path: str, as_uid: int | None = None) -> Interpreter:
     try:
         res = subprocess.run([exe, "-I", "-c", _PROBE], env={}, stdin=subprocess.DEVNULL, capture_output=True,
                              timeout=PROBE_TIMEOUT_S, text=True, **who)
-        info = json.loads(res.stdout) if res.returncode == 0 else None
-    except (OSError, subprocess.TimeoutExpired, ValueError) as e:
+    except (OSError, subprocess.TimeoutExpired) as e:
         raise InterpreterError(f"sandbox interpreter {exe!r} could not be run{as_who}: {e}") from None
+    try:
+        info = json.loads(res.stdout) if res.returncode == 0 else None
+    except ValueError:
+        info = None
     if not isinstance(info, dict):
         raise InterpreterError(f"sandbox interpreter {exe!r} is not a working Python{as_who} (exit {res.returncode}): "
                                f"{res.stderr.strip()[-500:]}")

@@ -85,7 +85,8 @@ def test_unsupported_compare_options_get_400(server, mode, compare, fragment):
 def test_prints_do_not_fail_call_and_assert_modes(client, mode):
     code = ("import sys\ndef f(n):\n    for i in range(n):\n        print('debug line', i)\n"
             "        print('progress', i, file=sys.stderr)\n    return n\n")
-    tests = [{"args": [200_000], "expected": 200_000}] if mode == "call" else [{"input": "assert f(200_000) == 200_000"}]
+    tests = ([{"args": [200_000], "expected": 200_000}] if mode == "call"
+             else [{"input": "assert f(200_000) == 200_000"}])
     res = client.run(py(code, tests, mode=mode, entry_point="f" if mode == "call" else None,
                         limits={"output_bytes": 1000, "time_s": 10}))
     assert statuses(res) == ["passed"], res

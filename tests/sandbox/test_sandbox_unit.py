@@ -33,6 +33,13 @@ def test_defaults_and_cache_key():
     ({"limits": {"time_s": True}}, "limits.time_s"),
     ({"compare": {"mode": "fuzzy"}}, "compare.mode"),
     ({"compare": {"float_tol": 0.1}}, "requires compare.mode 'tokens'"),
+    ({"compare": {"mode": "tokens", "rel_tol": 2}}, "compare.rel_tol must be in [0, 1]"),
+    ({"compare": {"mode": "tokens", "abs_tol": -1e-9}}, "compare.abs_tol must be in"),
+    ({"compare": [1]}, "compare must be an object"),
+    ({"mode": "call", "entry_point": "f", "tests": [{"expected": 1}], "compare": {"mode": "exact"}},
+     "compare.mode is not supported in mode 'call'"),
+    ({"mode": "assert", "tests": [{"input": "assert 1"}], "compare": {"abs_tol": 0.1}},
+     "compare.abs_tol is not supported in mode 'assert'"),
     ({"extra": 1}, "unknown fields"),
     ({"mode": "call", "entry_point": "not valid", "tests": [{"expected": 1}]}, "identifier"),
     ({"mode": "call", "entry_point": "f", "tests": [{"args": {}, "expected": 1}]}, "args must be a list"),
@@ -52,12 +59,33 @@ def test_stdout_rules():
     assert stdout_matches(b"a\n", "a\n", Compare("exact")) and not stdout_matches(b"a", "a\n", Compare("exact"))
     assert stdout_matches(b"0.3333 x", "0.33333333\nx", Compare("tokens", 1e-3))
     assert not stdout_matches(b"0.3 x", "0.33333333 x", Compare("tokens", 1e-3))
+    assert not stdout_matches(b"1000001", "1000000", Compare("tokens", 1e-3, 1e-3))  # integers stay exact
+    assert stdout_matches(b"1000000.5", "1000000", Compare("tokens", 1e-6))
+    assert not stdout_matches(b"1e400", "1e500", Compare("tokens", 0.5))  # both overflow to inf: still different
+    assert stdout_matches(b"1e-12", "0", Compare("tokens", 0.0, 1e-9)) and not stdout_matches(
+        b"1e-12", "0", Compare("tokens", 1e-9, 0.0))
+
+
+def test_compare_options_per_mode():
+    call = {**BASE, "mode": "call", "entry_point": "f", "tests": [{"expected": 1}]}
+    assert parse_run_request({**call, "compare": {"float_tol": 1e-6}}, 10).compare == Compare("lines", 1e-6, 1e-6)
+    assert parse_run_request({**call, "compare": {"abs_tol": 1e-3}}, 10).compare == Compare("lines", 0.0, 1e-3)
+    assert parse_run_request({**call, "compare": {}}, 10).compare == Compare()
+    stdio = parse_run_request({**BASE, "compare": {"mode": "tokens", "rel_tol": 1e-4}}, 10)
+    assert stdio.compare == Compare("tokens", 1e-4, 0.0)
+    assert stdio.key != parse_run_request({**BASE, "compare": {"mode": "tokens", "abs_tol": 1e-4}}, 10).key
 
 
 def test_json_equal():
     assert json_equal([1, {"a": 2.0}], [1.0, {"a": 2}])
     assert not json_equal(True, 1) and not json_equal(0, False) and not json_equal([1], [1, 2])
     assert json_equal(float("nan"), float("nan")) and not json_equal("1", 1) and not json_equal(None, 0)
+    tol = Compare(rel_tol=1e-6, abs_tol=1e-9)
+    assert not json_equal([0.1 + 0.2], [0.3]) and json_equal([0.1 + 0.2], [0.3], tol)
+    assert json_equal({"a": [[1.0000001e6]]}, {"a": [[1e6]]}, tol) and not json_equal({"a": [1.1]}, {"a": [1]}, tol)
+    assert not json_equal(10**6 + 1, 10**6, tol) and not json_equal(True, 1.0, tol)  # ints exact, bools not numbers
+    assert not json_equal(10**400, 1e308, tol) and json_equal(float("inf"), float("inf"), tol)
+    assert json_equal(float("nan"), float("nan"), tol) and not json_equal(float("inf"), 1e308, tol)
 
 
 def _judge(report, stdout=b"", stderr=b"", result=b"", mode="stdio", language="python", nonce=None):
@@ -80,6 +108,7 @@ def test_judge_precedence_and_modes():
     assert _judge({}, result=b'{"kind":"return","value":[1]}', mode="call") == "passed"
     assert _judge({}, result=b'{"kind":"return","value":[true]}', mode="call") == "wrong_answer"
     assert _judge({}, result=b"garbage", mode="call") == "wrong_answer"
+    assert _judge({}, result=b'{"kind":"unserialisable","type":"set","error":"x"}', mode="call") == "wrong_answer"
     assert _judge({}, result=b'{"kind":"nonce","nonce":"abc"}', mode="assert", nonce="abc") == "passed"
     assert _judge({}, result=b'{"kind":"nonce","nonce":"abd"}', mode="assert", nonce="abc") == "wrong_answer"
     assert _judge({}, mode="assert", nonce="abc") == "wrong_answer"  # exited 0 without proof
@@ -98,7 +127,7 @@ def test_metrics_render():
 
 
 def test_seccomp_program_shape():
-    prog = seccomp.program()
-    assert len(prog) % 8 == 0 and len(prog) // 8 < 256
-    last = struct.unpack("=HBBI", prog[-8:])
-    assert last == (0x06, 0, 0, 0x7FFF0000)  # default: allow
+    for prog in (seccomp.program(), seccomp.program_filter()):
+        assert len(prog) % 8 == 0 and len(prog) // 8 < 256
+        last = struct.unpack("=HBBI", prog[-8:])
+        assert last == (0x06, 0, 0, 0x7FFF0000)  # default: allow
