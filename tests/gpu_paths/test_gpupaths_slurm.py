@@ -111,6 +111,35 @@ def test_train_node_outside_the_list_fails_clearly(fakes, node, message):
     assert not (log / "python").exists()
 
 
+NVIDIA_SMI = 'case "$*" in -L) for i in 0 1 2 3; do echo "GPU $i: NVIDIA H100 80GB HBM3"; done;; *) echo 81559;; esac\n'
+PLAN_EXIT = 'printf "%s\\x1f" "$@" >> "$LOG_DIR/python"; echo >> "$LOG_DIR/python"; [ "$3" != plan ] || exit 3\n'
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_train_multi_gpu_runs_the_plan_first(fakes, tmp_path, strict):
+    """The plan runs for the real world size and GPU memory; a does-not-fit plan warns, or stops with PLAN_STRICT=1."""
+    env, log = fakes
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    for name, body in (("python", PLAN_EXIT), ("nvidia-smi", NVIDIA_SMI)):
+        path = (venv / "bin" / name) if name == "python" else (tmp_path / "bin" / name)
+        path.write_text("#!/usr/bin/env bash\n" + body)
+        path.chmod(0o755)
+    env.update(VENV=str(venv), PLAN_STRICT="1" if strict else "0")
+    proc = subprocess.run(["bash", "launch/train_multi_gpu.sh", "c.yaml", "--set", "a=1"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    calls = _calls(log / "python")
+    plan = next(c for c in calls if "plan" in c)
+    assert plan[plan.index("plan"):] == ["plan", "c.yaml", "--gpus", "4", "--gpu-mem", "86", "--accel",
+                                         "configs/accelerate/zero3.yaml", "--set", "a=1"]
+    launched = [c for c in calls if "accelerate.commands.launch" in c]
+    if strict:
+        assert proc.returncode == 3 and not launched and "stopping" in proc.stderr
+    else:
+        assert proc.returncode == 0 and len(launched) == 1 and "WARNING" in proc.stderr
+        assert _flag(launched[0], "--num_processes") == "4"
+
+
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed (apt-get install shellcheck)")
 def test_launch_scripts_pass_shellcheck():
     scripts = [f"launch/{name}" for name in GPU_SCRIPTS]
