@@ -14,7 +14,8 @@ from typing import Iterator
 from sandbox import seccomp
 from sandbox.interpreter import Interpreter, probe
 
-RUNNER_SOURCE = (Path(__file__).with_name("runner_script.py")).read_text()
+# The runner: one -c program, the Python-program part first (runner_script.py calls its python_child).
+RUNNER_SOURCE = "\n".join(Path(__file__).with_name(f).read_text() for f in ("runner_python.py", "runner_script.py"))
 NOBODY = 65534
 SYSTEM_PYTHON = "/usr/bin/python3"
 log = logging.getLogger("sandbox.isolation")

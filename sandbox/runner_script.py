@@ -1,4 +1,7 @@
-"""Warm runner: runs INSIDE bubblewrap under the system python (stdlib only, never imported by the server).
+"""Warm runner: runs INSIDE bubblewrap under the sandbox's python (stdlib only, never imported by the server).
+
+`sandbox/isolation.py` runs it as one ``-c`` program after `runner_python.py`, which defines ``python_child``
+(how one Python test runs: module name, call-mode return values, assert-mode nonce).
 
 The server starts one runner per worker and talks to it over stdin/stdout with frames
 ``>II`` (header length, body length) + JSON header + raw body. Ops:
@@ -11,12 +14,13 @@ The server starts one runner per worker and talks to it over stdin/stdout with f
             or when a ``stop`` frame from the server (stop_on_first_failure) is waiting between two tests.
 
 Each test (and each compile) is ONE fork of this warm process: the child becomes pid 1 of a fresh PID namespace,
-starts its own session, applies rlimits, sets no_new_privs, drops every capability, then runs the program
-(Python: the code object compiled once at load; C++: the binary compiled once, passed as a close-on-exec fd).
-bwrap's seccomp filter applies throughout. When the child exits, the kernel kills every process left in its PID
+starts its own session, applies rlimits, sets no_new_privs, drops every capability, installs the program seccomp
+filter, then runs the program (Python: the code object compiled once at load; C++: the binary compiled once,
+passed as a close-on-exec fd). bwrap's seccomp filter applies throughout. When the child exits, the kernel kills every process left in its PID
 namespace (setsid double-forked daemons included). The only writable place is the size-capped /tmp, which is
 replaced by a fresh tmpfs after any run that left something in it. The runner kills the child on timeout or
-output limit. The runner never sees expected outputs.
+output limit (stdio mode; in call and assert modes stdout is not judged: it is truncated, never a limit).
+The runner never sees expected outputs.
 """
 import ctypes
 import json
@@ -44,7 +48,6 @@ MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE, MNT_DETACH = 2, 4, 16384, 1 << 18, 2
 STDERR_KEEP = 4096
 UNJUDGED_KEEP = 4096  # call/assert modes: stdout is not judged, only this much of it is kept (never output_limit)
 RESULT_CAP = 16 << 20  # call mode: the serialised return value (as large as an expected value can be)
-PROGRAM_MODULE = "solution"  # call/assert modes: the program's module name (not __main__), as HumanEval's harness
 RUNNER_MEMORY_MB = 4096
 
 
@@ -72,88 +75,6 @@ def _lock_down(memory_mb: int, time_s: float, nofile: int = 256) -> None:
             fprog = struct.pack("@HP", (len(PROGRAM_FILTER) - 1) // 8, ctypes.addressof(PROGRAM_FILTER))
             _check(LIBC.prctl(22, 2, ctypes.c_char_p(fprog), 0, 0), "seccomp")
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
-
-
-# -------------------------------------------------------------------------------------- programs
-def _return_message(entry: str, value) -> bytes:
-    """Call mode: the return value as a JSON result message, or, when JSON cannot hold it faithfully (a set, an
-    object, a dict whose keys collide once made strings), an "unserialisable" message, explained on stderr."""
-    def unique_keys(pairs):
-        keys = [k for k, _ in pairs]
-        if len(set(keys)) != len(keys):
-            raise ValueError("dict keys collide once converted to JSON strings")
-        return dict(pairs)
-
-    try:
-        text = json.dumps({"kind": "return", "value": value})
-        json.loads(text, object_pairs_hook=unique_keys)
-        return text.encode()
-    except (TypeError, ValueError, RecursionError) as e:
-        why = f"{type(e).__name__}: {e}"
-    print(f"wrong answer: the return value of {entry}() ({type(value).__name__}) cannot be compared: {why}. "
-          "Call mode compares JSON values: return None, bool, int, float, str, or lists, tuples and "
-          "str-keyed dicts of them.", file=sys.stderr)
-    return json.dumps({"kind": "unserialisable", "type": type(value).__name__, "error": why}).encode()
-
-
-def _python_child(code, mode: str, entry: str, payload, result_fd: int, nonce_fd: int) -> int:
-    """Run one Python test in C; returns the exit code."""
-    import builtins
-    import io
-    import types
-
-    memory_mark = b'{"kind":"memory"}'
-
-    def file_too_large(*_):  # pid 1 ignores SIGXFSZ by default: report it explicitly
-        os.write(result_fd, b'{"kind":"file_limit"}')
-        os._exit(1)
-
-    signal.signal(signal.SIGXFSZ, file_too_large)
-    main = types.ModuleType("__main__" if mode == "stdio" else PROGRAM_MODULE)
-    main.__dict__["__builtins__"] = builtins
-    sys.modules["__main__"] = sys.modules[main.__name__] = main
-    sys.argv = ["main.py"]
-    sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8")
-    sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8")
-    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
-                                  errors="backslashreplace", write_through=True)
-    exit_code = 0
-    try:
-        try:
-            exec(code, main.__dict__)
-            if mode == "call":
-                value = main.__dict__[entry](*payload.get("args", []), **payload.get("kwargs", {}))
-                os.write(result_fd, _return_message(entry, value))
-            elif mode == "assert":
-                try:
-                    exec(compile(payload["input"], "<assertion>", "exec"), main.__dict__)
-                except AssertionError:
-                    os.write(result_fd, b'{"kind":"assert_failed"}')
-                    raise
-                nonce = os.read(nonce_fd, 256).decode()
-                os.write(result_fd, json.dumps({"kind": "nonce", "nonce": nonce}).encode())
-        except SystemExit as e:
-            if e.code is None or isinstance(e.code, int):
-                exit_code = e.code or 0
-            else:
-                print(e.code, file=sys.stderr)
-                exit_code = 1
-        except MemoryError:
-            os.write(result_fd, memory_mark)
-            exit_code = 1
-        except BaseException:
-            import traceback
-            traceback.print_exc()
-            exit_code = 1
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except BaseException:
-                pass
-    except MemoryError:
-        os.write(result_fd, memory_mark)
-        exit_code = 1
-    return exit_code & 0xFF
 
 
 def _close_except(keep: set) -> None:
@@ -362,7 +283,7 @@ class Program:
 
     def target(self, payload):
         if self.lang == "python":
-            return lambda: _python_child(self.code, self.mode, self.entry, payload, 3, 4)
+            return lambda: python_child(self.code, self.mode, self.entry, payload, 3, 4)
         return lambda: _exec(4, ["prog"], {})
 
     def close(self) -> None:
