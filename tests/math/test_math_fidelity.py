@@ -1,0 +1,102 @@
+"""Fidelity classes of issue 8: no wrong answer accepted, right answers in other notations accepted, and no false
+positive on the negative pairs of the reference suites (benchmarks/data/math_reference.jsonl)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rewards.math import verify_batch
+from rewards.math.normalize import normalize
+
+SLOW_OK = 20.0
+REFERENCE = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "math_reference.jsonl"
+# Reference expectations that encode the reference grader's string matching rather than a wrong answer:
+# hendrycks' is_equiv compares strings, so it rejects a reordered list of solutions; we compare lists as sets.
+DISPUTED = {("10, 4, -2", "4, 10, -2"), ("0.1, 4, 2", "4, .1, 2")}
+
+
+def box(answer: str) -> str:
+    return "thinking...</think>\n\nThe final answer is $\\boxed{" + answer + "}$."
+
+
+WRONG = [
+    # a relation inside the box: only `name = value` reduces to the value
+    ("2", "5 = 2"), ("2", "2 \\approx 3"), ("7", "3 = 7"), ("10", "2+3 = 10"), ("4", "\\sqrt{16} = 5"),
+    ("2", "x = 2 \\approx 5"), ("\\frac13", "x=\\frac13\\approx 1.3"), ("11", "x = 5+5+1 = 7 = 11"),
+    # exact values compared exactly, never with an absolute tolerance near 0
+    ("\\frac{1}{2^{60}}", "\\frac{1}{2^{61}}"), ("\\frac{1}{100!}", "\\frac{1}{102!}"),
+    ("\\frac{1}{4\\cdot 3^{50}}", "\\frac{3^{51}+1}{4\\cdot 3^{50}}"), ("10^{-20}", "2\\cdot 10^{-20}"),
+    ("\\frac{1}{3^{40}}", "0"), ("10^{30}+1", "10^{30}"), ("e", "2.718"),
+    # a gold with a variable is not a bare number (unless the letter is a unit)
+    ("3k", "3"), ("2n", "2"), ("5x", "5"), ("3", "3k"),
+    # infinities and undefined values match only themselves
+    ("1", "\\infty"), ("5", "\\frac{10}{0}"),
+    # notations that look alike but differ
+    ("(2,12) \\cup (12,102)", "(2,12) \\cup (12,103)"), ("(-\\infty,-1)\\cup[3,\\infty)", "x \\le -1 \\text{ or } x \\ge 3"),
+    ("(3,-2)", "x=-2, y=3"), ("\\emptyset", "\\{0\\}"),
+]
+RIGHT = [
+    ("11111100", "11,\\! 111,\\! 100"), ("32349", "32,\\! 349"), ("(12,102) \\cup (2,12)", "(2,12) \\cup (12,102)"),
+    ("\\varnothing", "\\emptyset"), ("\\emptyset", "\\{\\}"), ("\\varnothing", "\\{ \\}"),
+    ("i", "\\sqrt{-1}"), ("2i", "2\\sqrt{-1}"),
+    ("(-\\infty,-1]\\cup[3,\\infty)", "x \\le -1 \\text{ or } x \\ge 3"), ("(-\\infty,2)\\cup(5,\\infty)", "x<2 \\text{ or } x>5"),
+    ("(-\\infty,-2)\\cup(1,4]", "x < -2 \\text{ or } 1 < x \\leq 4"),
+    ("(3,-2)", "x=3, y=-2"), ("(1,2,3)", "a=1, b=2, c=3"),
+    ("60", "60\\,\\mathrm{km/h}"), ("36\\pi", "36\\pi\\text{ cm}^3"), ("12", "12 \\text{ inches}"), ("3", "3\\text{ km}"),
+    ("e", "2.718281828"), ("\\pi", "3.14159"), ("\\sqrt{2}", "1.414214"), ("2.718281828", "e"),
+    ("2", "f(3) = 2"), ("2", "x = 2"), ("\\frac{\\sqrt3}{3}", "\\frac{\\sqrt{3}}{3} \\approx 0.577"), ("5", "x = 2+3 = 5"),
+    ("74^\\circ", "\\angle APC = 74^\\circ"), ("19", "a_{37} = 19"),
+]
+
+
+def test_wrong_answers_are_rejected():
+    verdicts = verify_batch([(g, box(a)) for g, a in WRONG], timeout_s=SLOW_OK)
+    accepted = [(g, a, v.reason) for (g, a), v in zip(WRONG, verdicts) if v.correct]
+    assert accepted == []
+
+
+def test_right_answers_in_other_notations_are_accepted():
+    verdicts = verify_batch([(g, box(a)) for g, a in RIGHT], timeout_s=SLOW_OK)
+    rejected = [(g, a, v.reason) for (g, a), v in zip(RIGHT, verdicts) if not v.correct]
+    assert rejected == []
+
+
+def test_interval_end_points_are_not_thousands():
+    assert normalize("(2,12) \\cup (12,102)") == "(2,12) \\cup (12,102)"
+    assert normalize("[1,000, 2,000]") == "[1,000, 2,000]"
+    assert normalize("1,000,000") == "1000000"
+
+
+@pytest.mark.parametrize("gold, response, reason", [
+    ("34", "</think>Final answer: The largest $n$ is 34.", "equal"),
+    ("\\frac{3}{2}", "</think>**Final answer:** the minimum value is $\\frac{3}{2}$.", "equal"),
+    ("15", "</think>So $\\boxed{12}$. Wait, that was wrong; recomputing gives $\\boxed{15}$.", "equal"),
+    ("12", "</think>So $\\boxed{12}$. Wait, that was wrong; recomputing gives $\\boxed{15}$.", "mismatch"),
+    ("2, 5", "</think>The solutions are \\boxed{2} and \\boxed{5}.", "equal"),
+    ("5, 2", "</think>$\\boxed{2}$, $\\boxed{5}$", "equal"),
+    ("2", "</think>The solutions are \\boxed{2} and \\boxed{5}.", "hedged"),       # multi-valued vs one value
+    ("2", "</think>It is \\boxed{2} or \\boxed{5}.", "hedged"),
+    ("2, 5, 7", "</think>\\boxed{2} and \\boxed{5}", "mismatch"),                  # a list, but a different one
+    ("3", "</think>3", "equal"),                                                  # a bare expression is the answer
+    ("3", "3", "equal"),
+    ("x+3y-4=0", "</think>\n\nx+3y-4=0", "equal"),
+    ("x+3y-4=0", "</think>\n\n2x+6y-8=0", "equal"),
+    ("4", "</think>The perimeter is 4 units long, I think", "no_answer"),        # prose is not an expression
+    ("3k", "</think>3", "mismatch"),                                              # a variable is not a unit
+    ("3k", "</think>The answer is $3$.", "mismatch"),
+    ("3k", "</think>k=3", "mismatch"),
+])
+def test_extraction_classes(gold, response, reason):
+    assert verify_batch([(gold, response)], timeout_s=SLOW_OK)[0].reason == reason
+
+
+def test_no_false_positive_on_reference_negative_pairs():
+    """Every pair that another project's grader test suite marks wrong is rejected (fast subset: short pairs)."""
+    rows = [json.loads(line) for line in REFERENCE.read_text().splitlines()]
+    negatives = [(r["gold"], r["response"]) for r in rows
+                 if not r["expected"] and (r["gold"], r["response"]) not in DISPUTED and len(r["response"]) < 300]
+    assert len(negatives) >= 60
+    verdicts = verify_batch(negatives, timeout_s=3.0)  # a timeout is a rejection too
+    accepted = [(g, a) for (g, a), v in zip(negatives, verdicts) if v.correct]
+    assert accepted == []
