@@ -6,8 +6,8 @@ and the two run as one ``python -I -c`` program inside bubblewrap.
 - stdio mode: the program runs as ``__main__``.
 - call and assert modes: it runs as the module ``solution`` (also ``sys.modules["__main__"]``), as HumanEval's
   harness runs programs in a fresh namespace, so an ``if __name__ == "__main__":`` demo block does not run.
-- call mode: the return value goes to the server as JSON; one JSON cannot hold faithfully is reported as
-  ``unserialisable`` (judged a wrong answer), with the reason on stderr.
+- call mode: the return value goes to the server as JSON (numpy scalars and arrays as the values they hold); one
+  JSON cannot hold faithfully is reported as ``unserialisable`` (judged a wrong answer), with the reason on stderr.
 - assert mode: the per-test nonce is read and sent only after the assertion code ran without raising.
 """
 import json
@@ -16,6 +16,13 @@ import signal
 import sys
 
 PROGRAM_MODULE = "solution"
+
+
+def _plain(value):
+    """json.dumps' fallback: numpy scalars and arrays (a --python venv with numpy) as the plain values they hold."""
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def return_message(entry: str, value) -> bytes:
@@ -28,7 +35,7 @@ def return_message(entry: str, value) -> bytes:
         return dict(pairs)
 
     try:
-        text = json.dumps({"kind": "return", "value": value})
+        text = json.dumps({"kind": "return", "value": value}, default=_plain)
         json.loads(text, object_pairs_hook=unique_keys)
         return text.encode()
     except (TypeError, ValueError, RecursionError) as e:

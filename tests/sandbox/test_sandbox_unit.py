@@ -1,6 +1,7 @@
 """Fast unit tests: request validation, judging rules, metrics rendering, the seccomp program."""
 from __future__ import annotations
 
+import json
 import signal
 import struct
 
@@ -113,6 +114,26 @@ def test_judge_precedence_and_modes():
     assert _judge({}, result=b'{"kind":"nonce","nonce":"abd"}', mode="assert", nonce="abc") == "wrong_answer"
     assert _judge({}, mode="assert", nonce="abc") == "wrong_answer"  # exited 0 without proof
     assert _judge({"exit_code": 1}, result=b'{"kind":"assert_failed"}', mode="assert", nonce="x") == "wrong_answer"
+
+
+def test_return_values_as_json():
+    """The runner's serialisation of call-mode return values (runner_python.py is plain stdlib code)."""
+    import numpy as np
+
+    from sandbox.runner_python import return_message
+
+    def msg(value):
+        return json.loads(return_message("f", value))
+
+    assert msg((1, [2.5, None], {"a": True})) == {"kind": "return", "value": [1, [2.5, None], {"a": True}]}
+    assert msg({1: "x"}) == {"kind": "return", "value": {"1": "x"}}
+    assert msg([np.int64(3), np.float64(0.5), np.bool_(True), np.arange(3)]) == {
+        "kind": "return", "value": [3, 0.5, True, [0, 1, 2]]}
+    for bad in ({1, 2}, object(), {1: "a", "1": "b"}, {(1, 2): 3}, iter([1]), [frozenset()]):
+        assert msg(bad)["kind"] == "unserialisable", bad
+    loop: list = []
+    loop.append(loop)
+    assert msg(loop)["kind"] == "unserialisable"
 
 
 def test_metrics_render():
