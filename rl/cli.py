@@ -1,4 +1,4 @@
-"""`python -m rl train CONFIG.yaml [--set key=value ...]` (console script `rlvr-train`), `python -m rl eval ...`
+"""`python -m rl train CONFIG.yaml [--set key=value ...]` (console scripts `rlvr train` and `rlvr-train`), `python -m rl eval ...`
 (`rl.eval.cli`) and `python -m rl report OUTPUT_DIR` (`rl.report.cli`).
 
 The config is fully validated before anything heavy is imported or any model loads; a config error prints one
@@ -17,7 +17,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rl", description="Outcome-reward GRPO pipeline (QwQ recipe).")
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train", help="run a pipeline config (stages in order; resumes and skips finished ones)")
-    train.add_argument("config", help="pipeline YAML, e.g. configs/pipeline/smoke_cpu.yaml")
+    train.add_argument("config", help="pipeline YAML, or the name of a shipped one (e.g. smoke_cpu, qwq_32b)")
     train.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a config value, e.g. --set stages.0.grpo.max_steps=10 (repeatable)")
     train.add_argument("--check", action="store_true", help="only validate the config, then exit")
@@ -61,6 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     run_pipeline(config)
     return 0
+
+
+def train_main(argv: Sequence[str] | None = None) -> int:
+    """Console script `rlvr-train CONFIG.yaml [--set key=value ...] [--check]`, the same as `python -m rl train`."""
+    return main(["train", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":

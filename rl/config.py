@@ -173,9 +173,9 @@ def check_reward_columns(rewards: list[RewardSpec], sources: list[DatasetSource]
                               f"(datasets: {names}; columns provided: {sorted(have)})")
 
 
-def check_whole_groups(name: str, at: str, keys: GrpoKeys, eval_fraction: float) -> None:
+def check_whole_groups(name: str, at: str, keys: GrpoKeys, eval_fraction: float, world: int) -> None:
     """A reward that normalises per GRPO group needs every process to hold whole groups, and one group size."""
-    problem = split_group_problem(keys, eval_fraction, world_size())
+    problem = split_group_problem(keys, eval_fraction, world)
     if problem:
         raise ConfigError(f"{problem}: a group would be split across processes, and {name} ({at}) normalises per "
                           "group")
@@ -186,7 +186,7 @@ def check_whole_groups(name: str, at: str, keys: GrpoKeys, eval_fraction: float)
 
 
 def bind_run_values(rewards: list[RewardSpec], keys: GrpoKeys, sandbox: SandboxOptions, eval_fraction: float,
-                    where: str) -> list[RewardSpec]:
+                    world: int, where: str) -> list[RewardSpec]:
     """Bind the run values the stage's rewards declare as needs (`rewards.needs`), then rebuild them to check."""
     values = {"max_completion_length": keys.get("max_completion_length"),
               "num_generations": keys.get("num_generations"),
@@ -198,7 +198,7 @@ def bind_run_values(rewards: list[RewardSpec], keys: GrpoKeys, sandbox: SandboxO
         except needs.NeedError as e:
             raise ConfigError(f"{where}.rewards[{i}] ({spec.name}): {e}") from None
         if "num_generations" in needs.declared(spec.name).values():
-            check_whole_groups(spec.name, f"{where}.rewards[{i}]", keys, eval_fraction)
+            check_whole_groups(spec.name, f"{where}.rewards[{i}]", keys, eval_fraction, world)
         bound.append(spec)
     try:
         build_rewards(bound, f"{where}.rewards")
@@ -207,7 +207,8 @@ def bind_run_values(rewards: list[RewardSpec], keys: GrpoKeys, sandbox: SandboxO
     return bound
 
 
-def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None, sandbox: SandboxOptions) -> StageSpec:
+def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None, sandbox: SandboxOptions,
+                world: int) -> StageSpec:
     where = f"stages[{i}]"
     data = mapping(data, where, none_ok=False)
     check_keys(data, STAGE_KEYS, where)
@@ -229,9 +230,9 @@ def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None, sand
     check_reward_columns(rewards, sources, where)
     keys = GrpoKeys(data.get("grpo"), defaults, where)
     check_grpo_keys(keys)
-    check_batch_shapes(keys, eval_fraction, world_size())
+    check_batch_shapes(keys, eval_fraction, world)
     return StageSpec(
-        name=name, datasets=sources, rewards=bind_run_values(rewards, keys, sandbox, eval_fraction, where),
+        name=name, datasets=sources, rewards=bind_run_values(rewards, keys, sandbox, eval_fraction, world, where),
         reward_source=str(ref) if isinstance(ref, (str, Path)) else "inline",
         grpo=keys.merged,
         system_prompt=string(data.get("system_prompt"), f"{where}.system_prompt", none_ok=True),
@@ -266,11 +267,12 @@ def parse_pipeline_config(data: Any, source_path: str | None = None,
     output_dir = string(data["output_dir"], "output_dir")
     seed = integer(data.get("seed", 42), "seed")
     defaults = mapping(data.get("grpo_defaults"), "grpo_defaults")
-    sandbox = parse_sandbox(data.get("sandbox"), dict(os.environ if environ is None else environ))
+    environ = dict(os.environ if environ is None else environ)
+    sandbox = parse_sandbox(data.get("sandbox"), environ)
     stages_data = data["stages"]
     if not isinstance(stages_data, list) or not stages_data:
         raise ConfigError("stages: expected a non-empty list of stages")
-    stages = [parse_stage(s, i, defaults, config_dir, sandbox) for i, s in enumerate(stages_data)]
+    stages = [parse_stage(s, i, defaults, config_dir, sandbox, world_size(environ)) for i, s in enumerate(stages_data)]
     names = [s.name for s in stages]
     for i, name in enumerate(names):
         if names.index(name) != i:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from typing import TYPE_CHECKING, Any
 
 from rl.config_checks import ConfigError, check_keys, integer, mapping, number
@@ -56,9 +55,9 @@ def field_default(key: str) -> Any:
     return f.default_factory() if f.default is dataclasses.MISSING else f.default
 
 
-def world_size() -> int:
+def world_size(environ: dict[str, str]) -> int:
     """Processes the run will have: the launcher's `WORLD_SIZE` (torchrun, accelerate), else 1."""
-    return int(os.environ.get("WORLD_SIZE", "1"))
+    return int(environ.get("WORLD_SIZE", "1"))
 
 
 def _check_value(key: str, value: Any, f: dataclasses.Field, where: str) -> None:

@@ -42,7 +42,7 @@ def test_killed_stage_resumes_from_last_checkpoint(tiny_model, tmp_path):
     assert second.returncode == 0, second.stderr[-3000:]
     assert f"resumed from checkpoint-{done_steps})" in second.stdout
     # The resumed process trains only the remaining steps: one logged loss per step it ran.
-    assert len(re.findall(r"\{'loss': ", second.stdout)) == MAX_STEPS - done_steps
+    assert len(re.findall(r"^step \d+/\d+ .*\| loss ", second.stdout, re.M)) == MAX_STEPS - done_steps
     state = json.loads((stage_dir / "trainer_state.json").read_text())
     assert state["global_step"] == MAX_STEPS
     assert [e["step"] for e in state["log_history"] if "loss" in e] == list(range(1, MAX_STEPS + 1))
