@@ -82,8 +82,7 @@ class HFBackend:
                 gen = self.model.generate(
                     **enc, max_new_tokens=max_new_tokens, do_sample=sample,
                     pad_token_id=self.tokenizer.pad_token_id,
-                    **({"temperature": s.temperature, "top_p": s.top_p, "top_k": s.top_k if s.top_k > 0 else None}
-                       if sample else {}))
+                    **({"temperature": s.temperature, "top_p": s.top_p, "top_k": max(s.top_k, 0)} if sample else {}))
             new = gen[:, enc["input_ids"].shape[1]:].tolist()
             for (p, i), ids in zip(batch, new):
                 ids = self._trim(ids)
@@ -128,7 +127,7 @@ class VLLMBackend:
         from vllm import SamplingParams
 
         s = self.settings
-        params = SamplingParams(n=n, temperature=s.temperature, top_p=s.top_p, top_k=s.top_k,
+        params = SamplingParams(n=n, temperature=s.temperature, top_p=s.top_p, top_k=s.top_k if s.top_k > 0 else -1,
                                 max_tokens=max_new_tokens, seed=s.seed)
         outputs = self.llm.generate(render(self.tokenizer, prompts, tools), params, use_tqdm=False)
         if progress is not None:

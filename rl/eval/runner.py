@@ -150,6 +150,14 @@ class Evaluator:
         `results.json` / `samples.parquet`."""
         results: dict[str, dict[str, dict[str, Any]]] = {}
         keys: list[tuple[str, str, str]] = []
+        try:
+            self._run(subjects, results, keys, on_result)
+        finally:  # what finished is written even when a later benchmark fails (its own numbers never are)
+            if results:
+                self.store.write_outputs(results, keys)
+        return results
+
+    def _run(self, subjects: list[Subject], results: dict, keys: list, on_result: Callable | None) -> None:
         with sandbox_for(self.suite) as urls:
             for subject in subjects:
                 self._backend = None
@@ -166,8 +174,6 @@ class Evaluator:
                     if self._backend is not None:
                         self._backend.close()
                         self._backend = None
-        self.store.write_outputs(results, keys)
-        return results
 
     def _one(self, subject: Subject, bench: LoadedBenchmark, urls: list[str] | None) -> tuple[str, dict]:
         spec, gen = bench.spec, self.suite.generation

@@ -33,7 +33,7 @@ class GenerationSettings:
 
     temperature: float = 0.6
     top_p: float = 0.95
-    top_k: int = 20
+    top_k: int = 20                  # 0 or -1: no top-k filtering
     max_new_tokens: int = 32768
     backend: str = "hf"
     seed: int = 0
