@@ -11,10 +11,10 @@
 3. Without a box: the last explicit final-answer marker: "the answer is X", "final answer: X", a line starting
    with "Answer: X" (or "Answer" and a math span), or a JSON field `"answer": "C"` / `"answer": 42`. X runs to the
    end of its line or sentence; when that sentence is prose ("The largest $n$ is 34"), the answer is the math
-   after its last word (34).
+   after its last word (34), and a negated sentence ("the answer is not 5") gives no answer.
 4. Without a box or marker: an answer part that is only an expression (`3`, `x+3y-4=0`, `$\\frac12$`, one math
    display, or a single token such as `\\text{odd}`) is that answer: at most two words of prose, and a digit, a
-   math symbol or a single token.
+   math symbol or a single token, and no negation.
 5. Nothing else is extracted (no "last number in the text" guessing).
 """
 
@@ -41,6 +41,7 @@ _OR = re.compile(r"\bor\b|\\lor|\\vee")
 _MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
 _PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:or|and)\b)[A-Za-z]{2,}")
 _MATH_CHAR = re.compile(r"[\d\\$^_=+*/()\[\]{}<>|]")
+_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|incorrect)\b", re.IGNORECASE)
 MAX_EXPRESSION_CHARS = 1000
 
 
@@ -122,6 +123,8 @@ def _after_last_word(value: str) -> str:
     words = list(_PROSE_WORD.finditer(masked))
     if not words:
         return value
+    if _NEGATION.search(masked):
+        return ""  # "the answer is not 5" states no answer
     tail = value[words[-1].end():].strip(" \t:,;")
     return tail if tail.strip("$ ") else value
 
@@ -152,8 +155,8 @@ def expression_only(text: str) -> str | None:
         return text
     if "\n" in text:
         return None
-    words = _PROSE_WORD.findall(_MATH_SPAN.sub(" ", text))
-    if len(words) > 2 or not (_MATH_CHAR.search(text) or " " not in text):
+    prose = _MATH_SPAN.sub(" ", text)
+    if len(_PROSE_WORD.findall(prose)) > 2 or _NEGATION.search(prose) or not (_MATH_CHAR.search(text) or " " not in text):
         return None
     return text
 

@@ -11,7 +11,8 @@ fast paths without risk of hanging. Conventions (documented in the README):
   the number is not an interval end point such as `(12,102)`);
 - inline `$` left inside an answer (`$21,16$ or $11$`) is dropped; `\\varnothing`, `\\{\\}`, `∅` become `\\emptyset`;
   `\\sqrt{-1}` becomes `i`; plain-text `sqrt(x)` and `**` become `\\sqrt{x}` and `^`;
-- a recognised unit after the value is dropped: `60\\,\\mathrm{km/h}`, `36\\pi\\text{ cm}^3`, `5 apples` after a bare number.
+- a recognised unit after the value is dropped: `60\\,\\mathrm{km/h}`, `36\\pi\\text{ cm}^3`; after a bare number, up to
+  three words that make no statement (`5 apples`, but not `5 is wrong`).
   Only units from `UNITS` are dropped after an expression, so `3k` keeps its variable.
 """
 
@@ -41,7 +42,11 @@ _DOLLAR = re.compile(r"\\\$|^\$(?=\d)")
 _NUMBER_PREFIX = r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:\\%|%)?"
 # a unit is a word of >=2 letters (or a one-letter SI unit) with an optional ^2/^3, after a number and a space
 _UNIT_WORD = r"(?:[a-zA-Z]{2,}|[mgsL])(?:\s*\^\s*\{?[23]\}?)?\.?"
-_UNIT_TAIL = re.compile(rf"^({_NUMBER_PREFIX})\s+{_UNIT_WORD}(?:\s+{_UNIT_WORD})*$")
+_UNIT_TAIL = re.compile(rf"^({_NUMBER_PREFIX})\s+{_UNIT_WORD}(?:\s+{_UNIT_WORD}){{0,2}}$")
+# words that make a tail after a number a statement ("5 is wrong"), not a unit or a counted noun ("5 apples")
+_NOT_UNIT = frozenset("is are was were be not no nor never wrong incorrect false true maybe perhaps probably possibly "
+                      "or and but if then than except minus plus times less more at least most about approximately "
+                      "roughly nearly almost over under".split())
 _LETTER = re.compile(r"^\(?([A-J])\)?$|^\(([a-j])\)$")
 _LETTER_LOOSE = re.compile(r"^\(?([A-Ja-j])\)?$")
 _PLAIN_SQRT = re.compile(r"(?<![\\A-Za-z])sqrt\s*\(([^()]{1,100})\)")
@@ -109,7 +114,7 @@ def normalize(s: str) -> str:
     s = " ".join(s.split())
     s = s.rstrip(".\\").strip()
     m = _UNIT_TAIL.match(s)
-    if m:
+    if m and not _NOT_UNIT.intersection(s[m.end(1):].lower().replace(".", " ").split()):
         s = m.group(1)
     if s.startswith("{") and _whole_group(s) is not None:
         s = _whole_group(s).strip()  # type: ignore[union-attr]

@@ -86,6 +86,10 @@ def test_interval_end_points_are_not_thousands():
     ("3k", "</think>3", "mismatch"),                                              # a variable is not a unit
     ("3k", "</think>The answer is $3$.", "mismatch"),
     ("3k", "</think>k=3", "mismatch"),
+    ("5", "</think>The answer is not 5.", "no_answer"),                          # negated statements
+    ("5", "</think>5 is wrong", "no_answer"),
+    ("5", "</think>\\boxed{5 \\text{ is wrong}}", "mismatch"),
+    ("5", "</think>\\boxed{5 \\text{ apples}}", "equal"),
 ])
 def test_extraction_classes(gold, response, reason):
     assert verify_batch([(gold, response)], timeout_s=SLOW_OK)[0].reason == reason
