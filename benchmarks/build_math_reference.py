@@ -11,6 +11,8 @@ Sources (each row's `source` names repository@commit:path::test):
 - UKGovernmentBEIS/inspect_ai `tests/scorer/math_cases.json` and `tests/scorer/test_math.py` (MIT): the math
   scorer's compatibility cases and parametrized unit cases.
 - huggingface/open-r1 `tests/test_rewards.py` (Apache-2.0): `accuracy_reward` cases.
+- QwenLM/Qwen2.5-Math `evaluation/grader.py` (Apache-2.0): the `math_equal` / `compare_equations` assertions of
+  its `TestMathEquality` (prediction, reference).
 
 The reference's own gold/prediction strings are kept verbatim: `response` is the prediction exactly as the
 reference grader received it (a bare answer, a `$...$` span, a boxed solution or prose).
@@ -32,6 +34,7 @@ HENDRYCKS = "hendrycks/math@5f3bf91d13367550bed100240554fd11c25abe48:modeling/ma
 NEMO = "NVIDIA/NeMo-Skills@583b90a2d5df14caf9f96271b0ef357f782b9938:tests/test_math_equal.py"
 INSPECT_JSON = "UKGovernmentBEIS/inspect_ai@05d0479eec1439fc10a116a7901b84523d1f1eea:tests/scorer/math_cases.json"
 INSPECT_PY = "UKGovernmentBEIS/inspect_ai@0ad0e3fc7c48152b533b439999fbd563d9170040:tests/scorer/test_math.py"
+QWEN = "QwenLM/Qwen2.5-Math@29a82a8802e058c236fe7903ae6d8362df078aa7:evaluation/grader.py"
 OPEN_R1 = "huggingface/open-r1@69ae7d4b787c6e7e9bbe173d6ef419d2f2cd6379:tests/test_rewards.py"
 HELDOUT_SHARE = 3  # of 10
 
@@ -104,6 +107,14 @@ INSPECT_PY_CASES = [  # (test name, answer, target, correct)
     ("test_parse_success_with_wrong_value_has_no_reason", "The answer is \\boxed{5}", "42", False),
 ]
 
+QWEN_CASES = [  # (prediction, reference, math_equal)
+    ("10", "10", True), ("10%", "0.1", True), ("[1, 2, 3]", "[1, 2, 3]", True),
+    ("\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", True),
+    ("x = y", "x = y", True), ("10", "20", False), ("x = y", "x = z", False), ("x = 10", "10", True),
+    ("10", "x = 10", True), ("[1, 2, 3]", "[1, 2, 4]", False), ("(1, 2, 3)", "(1, 2, 3)", True),
+    ("\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", "\\begin{pmatrix}1&2\\\\3&5\\end{pmatrix}", False),
+]
+
 OPEN_R1_CASES = [  # (completion, solution, reward)
     ("\\boxed{\\frac{63}{400}}", "\\frac{63}{400}", True), ("\\boxed{\\frac{63}{400}}", "63/400", True),
     ("\\boxed{\\frac{64}{400}}", "\\frac{63}{400}", False),
@@ -153,6 +164,8 @@ def other_rows() -> list[dict]:
              for name, a, t, c in INSPECT_PY_CASES]
     rows += [{"gold": s, "response": c, "expected": e, "source": f"{OPEN_R1}::TestAccuracyReward"}
              for c, s, e in OPEN_R1_CASES]
+    rows += [{"gold": ref, "response": pred, "expected": e, "source": f"{QWEN}::TestMathEquality"}
+             for pred, ref, e in QWEN_CASES]
     return rows
 
 
