@@ -37,16 +37,17 @@ def test_linear_rewrites_match_ifeval_regexes() -> None:
         assert postscript(text, **pps) == bool(re.findall(r"\s*p\.\s?p\.\s?s.*$", low, re.M)), text
 
 
-EXAMPLES = {}
+EXAMPLES = {}  # one constraint per id, and per tool-call format
 for _line in (Path(__file__).parent / "cases.jsonl").read_text().splitlines():
     for _c in json.loads(_line)["constraints"]:
-        EXAMPLES.setdefault(_c["id"], _c)
+        EXAMPLES.setdefault(_c["id"] + ":" + _c["kwargs"].get("format", ""), _c)
 
 N = 20000
 DEGENERATE = {
     "brackets": "[" * N, "angles": "<<" * (N // 2), "bangs": "!" * N, "newlines": "\n" * N,
     "space-lines": " \n" * (N // 2) + "x", "stars": "*" * N, "dots": ". " * (N // 2), "quotes": "'" * N,
     "initials": "A. " * (N // 3), "tool-open": "<tool_call>" * (N // 11), "nested-json": "[" * N,
+    "calls": "f(a=[" * (N // 5), "flat-calls": "[" + "f(a=1), " * (N // 8) + "]",
 }
 
 
@@ -59,4 +60,5 @@ def test_no_check_is_slow_on_degenerate_text(cid: str) -> None:
 
 
 def test_examples_cover_every_id() -> None:
-    assert set(EXAMPLES) == set(available())
+    assert {c["id"] for c in EXAMPLES.values()} == set(available())
+    assert "tool_call:ast_match:python" in EXAMPLES
