@@ -13,16 +13,7 @@ NPROC=${NPROC:-$(nvidia-smi -L | wc -l)}
 PY=${VENV:-.venv}/bin/python
 # Fail fast on config errors (batch divisibility is checked for this world size), before any GPU work.
 WORLD_SIZE=$NPROC "$PY" -m rl train "$CONFIG" --check "$@"
-# Per-GPU memory estimate for this world size and sharding (python -m rl plan): a warning unless PLAN_STRICT=1.
-GPU_MEM=${GPU_MEM:-$(nvidia-smi --query-gpu=memory.total --format=csv,noheader,nounits | head -1 \
-  | awk '{printf "%.0f", $1 * 1.048576 / 1000}')}
-plan_status=0
-"$PY" -m rl plan "$CONFIG" --gpus "$NPROC" --gpu-mem "$GPU_MEM" --accel "$ACCEL" "$@" || plan_status=$?
-if [ "$plan_status" = 3 ]; then
-  [ "${PLAN_STRICT:-0}" != 1 ] || { echo "[launch] stopping: the memory plan says a stage can't fit" >&2; exit 3; }
-  echo "[launch] WARNING: the memory plan above says a stage can't fit; launching anyway (PLAN_STRICT=1 stops)" >&2
-elif [ "$plan_status" != 0 ]; then
-  echo "[launch] no memory plan (see above); launching anyway" >&2
-fi
+# Per-GPU memory estimate for this world size and sharding: a warning, or a stop with PLAN_STRICT=1.
+launch/plan_check.sh "$PY" "$CONFIG" "$NPROC" "$ACCEL" "$@" || exit
 exec "$PY" -m accelerate.commands.launch --config_file "$ACCEL" --num_processes "$NPROC" \
   -m rl train "$CONFIG" "$@"

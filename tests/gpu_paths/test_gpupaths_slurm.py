@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SEP = "\x1f"
-GPU_SCRIPTS = ("setup.sh", "train_multi_gpu.sh", "vllm_colocate.sh", "vllm_server.sh", "slurm_multinode.sbatch",
+GPU_SCRIPTS = ("setup.sh", "train_multi_gpu.sh", "plan_check.sh", "vllm_colocate.sh", "vllm_server.sh", "slurm_multinode.sbatch",
                "slurm_train_node.sh", "sandbox_server.sh", "gpu_check.sh")
 
 FAKES = {
@@ -23,10 +23,11 @@ FAKES = {
     "scontrol": 'shift 2; tr "," "\\n" <<<"$1"\n',
     "curl": 'printf "%s\\n" "${@: -1}" >> "$LOG_DIR/curl"\n',
     # Logs the call; for `-` (a script on stdin) prints the model name the sbatch asks for.
-    "python": 'printf "WORLD_SIZE=%s\\x1f" "${WORLD_SIZE:-}" >> "$LOG_DIR/python"; printf "%s\\x1f" "$@" >> "$LOG_DIR/python"; '
-              'echo >> "$LOG_DIR/python"\n[ "$1" != - ] || { cat >/dev/null; echo fake/model; }\n',
+    "python": 'line=$(printf "%s\\x1f" "WORLD_SIZE=${WORLD_SIZE:-}" "$@"); printf "%s\\n" "$line" >> "$LOG_DIR/python"\n'
+              '[ "$1" != - ] || { cat >/dev/null; echo fake/model; }\n',
     # Logs the step; a training step runs its command once per node of --nodelist, as Slurm would.
-    "srun": 'printf "%s\\x1f" "$@" >> "$LOG_DIR/srun"; echo >> "$LOG_DIR/srun"\n'
+    # (one write per line: the sandbox and vLLM steps run concurrently)
+    "srun": 'line=$(printf "%s\\x1f" "$@"); printf "%s\\n" "$line" >> "$LOG_DIR/srun"\n'
             'nodes=""; while [ "${1#--}" != "$1" ]; do case $1 in --nodelist=*) nodes=${1#--nodelist=};; esac; shift; done\n'
             'case $1 in */slurm_train_node.sh) for n in ${nodes//,/ }; do SLURMD_NODENAME=$n "$@" || exit; done;; esac\n',
 }
@@ -58,13 +59,13 @@ def test_sbatch_ranks_exports_cpus_and_health(fakes):
     env, log = fakes
     env.update(SLURM_SUBMIT_DIR=str(ROOT), SLURM_JOB_NODELIST_HET_GROUP_0="gpu01,gpu02,gpu03,gpu04,gpu05",
                SLURM_JOB_NODELIST_HET_GROUP_1="cpu01,cpu02", SLURM_CPUS_ON_NODE="96",
-               SLURM_CPUS_PER_TASK_HET_GROUP_1="64")
+               SLURM_CPUS_PER_TASK_HET_GROUP_1="64", GPU_MEM="80")
     proc = subprocess.run(["bash", "launch/slurm_multinode.sbatch", "configs/pipeline/qwq_32b.yaml",
                            "--set", "stages.reasoning.grpo.max_steps=5"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    sruns = _calls(log / "srun")
-    assert len(sruns) == 3  # sandboxes, vLLM, training
+    sruns = sorted(_calls(log / "srun"), key=lambda c: ("--het-group=1" not in c, "vllm-serve" not in c))
+    assert len(sruns) == 3  # sandboxes, vLLM, training (the first two start concurrently)
     for call in sruns:
         assert "--export=ALL" in call and not any("SANDBOX_URL" in a for a in call)
         assert any(a.startswith("--cpus-per-task=") for a in call)
@@ -74,6 +75,9 @@ def test_sbatch_ranks_exports_cpus_and_health(fakes):
     python = _calls(log / "python")
     check = next(c for c in python if "--check" in c)
     assert check[0] == "WORLD_SIZE=32"
+    plan = next(c for c in python if "plan" in c)
+    assert plan[plan.index("plan"):plan.index("plan") + 8] == ["plan", "configs/pipeline/qwq_32b.yaml", "--gpus", "32",
+                                                               "--gpu-mem", "80", "--accel", "configs/accelerate/zero3.yaml"]
     launches = [c for c in python if "accelerate.commands.launch" in c]
     assert [_flag(c, "--machine_rank") for c in launches] == ["0", "1", "2", "3"]
     for call in launches:
@@ -112,7 +116,7 @@ def test_train_node_outside_the_list_fails_clearly(fakes, node, message):
 
 
 NVIDIA_SMI = 'case "$*" in -L) for i in 0 1 2 3; do echo "GPU $i: NVIDIA H100 80GB HBM3"; done;; *) echo 81559;; esac\n'
-PLAN_EXIT = 'printf "%s\\x1f" "$@" >> "$LOG_DIR/python"; echo >> "$LOG_DIR/python"; [ "$3" != plan ] || exit 3\n'
+PLAN_EXIT = 'line=$(printf "%s\\x1f" "$@"); printf "%s\\n" "$line" >> "$LOG_DIR/python"; [ "$3" != plan ] || exit 3\n'
 
 
 @pytest.mark.parametrize("strict", [False, True])
