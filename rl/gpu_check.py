@@ -142,8 +142,8 @@ def vllm_serve(args: list[str]) -> int:
     client = VLLMClient(base_url=url, connection_timeout=120)
     prompts = ["The capital of France is", "def fibonacci(n):"]
     before = _greedy(client, prompts)
-    if not all(before):
-        print(f"round trip returned empty completions: {before}")
+    if len(before) != len(prompts) or not any(before):
+        print(f"round trip: expected {len(prompts)} completions with tokens, got {before}")
         return FAIL
     print(f"round trip: {len(before)} greedy completions of {[len(c) for c in before]} tokens")
     if not push:
