@@ -118,9 +118,8 @@ def check_batch_shapes(keys: GrpoKeys, eval_fraction: float, world: int) -> None
     else:
         steps = integer(steps, keys.at("steps_per_generation"), 1) if steps is not None else accum
         gen_batch = per_device * world * steps
-        how = (f"per_device_train_batch_size {per_device} x world size {world} x "
-               f"{'steps_per_generation' if keys.get('steps_per_generation') is not None else 'gradient_accumulation_steps'}"
-               f" {steps}")
+        which = "gradient_accumulation_steps" if keys.get("steps_per_generation") is None else "steps_per_generation"
+        how = f"per_device_train_batch_size {per_device} x world size {world} x {which} {steps}"
     if gen_batch % n:
         raise ConfigError(f"{keys.at('num_generations')}: the generation batch ({how} = {gen_batch}) is not divisible "
                           f"by num_generations {n}")

@@ -75,7 +75,7 @@ def _without_zero3_init() -> Iterator[None]:
 
 
 def validate_scorer_options(max_length: Any, batch_size: Any, dtype: Any, device: Any) -> None:
-    """Raise ValueError/TypeError on bad scorer options (shared by the reward, the server and the scorer)."""
+    """Raise ValueError/TypeError on bad scorer options (the scorer, and so the server, check them)."""
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 8:
         raise ValueError(f"max_length must be an integer >= 8, got {max_length!r}")
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
