@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 
@@ -81,8 +81,11 @@ def synthetic_corpus(n: int = 3000, seed: int = 0) -> Iterator[str]:
             yield f'{{"answer": "{"ABCD"[i % 4]}"}} \\frac{{{a}}}{{{b + 1}}} x^2 = {a}, (1, 2] <tool_call> *bold*'
 
 
-def build_tokenizer(out_dir: str | Path, vocab_size: int = 1024, seed: int = 0):
-    """Train a Qwen2-compatible byte-level BPE and save it as a transformers tokenizer; returns the tokenizer."""
+def build_tokenizer(out_dir: str | Path, vocab_size: int = 1024, seed: int = 0, corpus: Iterable[str] | None = None):
+    """Train a Qwen2-compatible byte-level BPE and save it as a transformers tokenizer; returns the tokenizer.
+
+    `corpus` is the training text (default: `synthetic_corpus(seed=seed)`, what smoke prompts and completions
+    contain); a model trained on other text (e.g. the learning demo's tasks) passes its own."""
     from transformers import Qwen2Tokenizer
 
     raw = Tokenizer(models.BPE())
@@ -98,7 +101,7 @@ def build_tokenizer(out_dir: str | Path, vocab_size: int = 1024, seed: int = 0):
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
-    raw.train_from_iterator(synthetic_corpus(seed=seed), trainer=trainer)
+    raw.train_from_iterator(synthetic_corpus(seed=seed) if corpus is None else corpus, trainer=trainer)
     model_state = json.loads(raw.to_str())["model"]
     vocab, merges = model_state["vocab"], [tuple(m) for m in model_state["merges"]]
     tok = Qwen2Tokenizer(vocab=vocab, merges=merges, eos_token="<|im_end|>", pad_token="<|endoftext|>")
