@@ -19,6 +19,7 @@ BUILTIN_MODULES = (
     "rewards.shaping",
     "rewards.rules_reward",
     "rewards.model.reward",
+    "rewards.constant",
 )
 _loaded = False
 

@@ -1,0 +1,145 @@
+"""The demo's cold start: the project's tiny tokenizer and a ~1M-parameter Qwen2, SFT'd with TRL's SFTTrainer on
+gold traces of every family, stopped at the first checkpoint that is PARTLY competent on every family.
+
+SFT accuracy jumps steeply and its timing depends on the seed, so a fixed step count is unreliable: every
+`eval_every` steps the policy is scored on calibration rows (their own seed; never the held-out rows) with the
+pipeline's rewards, and training stops at the first evaluation whose pass rate is inside the target band on every
+family. If no evaluation gets there by `max_steps`, the closest one (smallest distance to its bands) is kept and
+the build reports it. Out: `<out_dir>/` with the model, tokenizer and `calibration.json` (the whole curve).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rl.demo import calibrate
+from rl.demo.data import FAMILIES, draw_items, sft_example
+
+logger = logging.getLogger(__name__)
+
+# ~1.06M parameters with the tiny tokenizer's 1,024-token vocabulary (tied embeddings).
+MODEL_SHAPE = {"hidden_size": 128, "intermediate_size": 512, "num_hidden_layers": 4, "num_attention_heads": 4,
+               "num_key_value_heads": 2}
+
+
+@dataclass
+class ColdStartConfig:
+    """What the cold-start build does; `bands` are the target pass rates [lo, hi] per family."""
+
+    sft_seed: int = 3
+    calib_seed: int = 2
+    max_steps: int = 1200
+    eval_every: int = 50
+    batch_size: int = 32
+    learning_rate: float = 3e-3
+    pool_per_task: int = 4000            # distinct SFT items per family (cycled over epochs)
+    mix: dict[str, float] = field(default_factory=lambda: {"math": 1.0, "code": 1.0, "general": 1.0})
+    bands: dict[str, tuple[float, float]] = field(default_factory=lambda: {
+        "math": (0.35, 0.60), "code": (0.30, 0.65), "general": (0.25, 0.60)})
+    calib_n: int = 32                    # calibration rows per family
+    stop_in_band: bool = True            # False: run every step and only record the curve
+
+
+def band_distance(acc: dict[str, float], bands: dict[str, tuple[float, float]]) -> float:
+    """The largest distance of a family's pass rate from its band (0 when every family is inside)."""
+    return max(max(lo - acc[t], acc[t] - hi, 0.0) for t, (lo, hi) in bands.items())
+
+
+def tokenizer_corpus(seed: int, per_task: int = 600) -> list[str]:
+    """Text the demo's tokenizer is trained on: templated prompts and gold traces of every family."""
+    texts = []
+    for task in FAMILIES:
+        for item in draw_items(task, seed, per_task):
+            example = sft_example(item)
+            texts += [m["content"] for m in example["prompt"]] + [item.completion]
+    return texts
+
+
+def sft_dataset(cfg: ColdStartConfig, exclude: set[str]):
+    """The SFT examples: `pool_per_task` x mix weight items per family from the SFT seed, held-out keys excluded,
+    shuffled together."""
+    import random
+
+    from datasets import Dataset
+
+    examples = []
+    for task, weight in cfg.mix.items():
+        n = round(cfg.pool_per_task * weight)
+        examples += [sft_example(it) for it in draw_items(task, cfg.sft_seed, n, exclude)]
+    random.Random(cfg.sft_seed).shuffle(examples)
+    for ex in examples:  # TRL renders prompt + completion; the generation prompt already opened <think>
+        ex["completion"][0]["content"] = "<think>\n" + ex["completion"][0]["content"]
+    return Dataset.from_list(examples)
+
+
+class _Calibration:
+    """TrainerCallback body: score the policy every `eval_every` steps, keep snapshots, stop when in band."""
+
+    def __init__(self, cfg: ColdStartConfig, tokenizer: Any, rows: dict[str, list[dict]], sandbox_url: str):
+        self.cfg, self.tokenizer, self.rows, self.url = cfg, tokenizer, rows, sandbox_url
+        self.history: list[dict[str, Any]] = []
+        self.snapshots: dict[int, dict] = {}
+        self.start = time.monotonic()
+
+    def evaluate(self, model: Any, step: int) -> bool:
+        """Record one calibration point; True when it is inside every band."""
+        acc = calibrate.accuracy(model, self.tokenizer, self.rows, self.url)
+        model.train()
+        dist = band_distance(acc, self.cfg.bands)
+        self.history.append({"step": step, "accuracy": acc, "band_distance": dist,
+                             "seconds": round(time.monotonic() - self.start, 1)})
+        self.snapshots[step] = copy.deepcopy(model.state_dict())
+        print(f"[cold start] step {step}: " + " ".join(f"{t}={a:.2f}" for t, a in acc.items())
+              + f" (band distance {dist:.2f}, {time.monotonic() - self.start:.0f}s)", flush=True)
+        return dist == 0.0
+
+    def best(self) -> dict[str, Any]:
+        """The first in-band point, else the closest one."""
+        inside = [h for h in self.history if h["band_distance"] == 0.0]
+        return inside[0] if inside else min(self.history, key=lambda h: (h["band_distance"], h["step"]))
+
+
+def build(out_dir: str | Path, cfg: ColdStartConfig, exclude: set[str] = frozenset(), seed: int = 0) -> dict:
+    """Build the cold start into `out_dir`; returns the calibration record (also written to calibration.json)."""
+    from transformers import TrainerCallback
+    from trl import SFTConfig, SFTTrainer
+
+    from rl.smoke.tiny import build_policy, build_tokenizer
+    from sandbox.local import start_local_server
+
+    out = Path(out_dir)
+    tokenizer = build_tokenizer(out, seed=seed, corpus=tokenizer_corpus(cfg.sft_seed))
+    build_policy(out, tokenizer, seed=seed, **MODEL_SHAPE)
+    calib = {t: draw_items(t, cfg.calib_seed, cfg.calib_n, exclude) for t in FAMILIES}
+    calib_rows = {t: [it.row for it in items] for t, items in calib.items()}
+    data = sft_dataset(cfg, set(exclude) | {it.key for items in calib.values() for it in items})
+    args = SFTConfig(output_dir=str(out / "sft"), max_steps=cfg.max_steps, per_device_train_batch_size=cfg.batch_size,
+                     learning_rate=cfg.learning_rate, lr_scheduler_type="constant_with_warmup", warmup_steps=20,
+                     logging_steps=cfg.eval_every, save_strategy="no", report_to="none", use_cpu=True, bf16=False,
+                     seed=seed, disable_tqdm=True, dataset_num_proc=None)
+    with start_local_server(workers=2) as server:
+        calib = _Calibration(cfg, tokenizer, calib_rows, server.url)
+
+        class Callback(TrainerCallback):
+            def on_step_end(self, args, state, control, model=None, **kwargs):
+                if state.global_step % cfg.eval_every == 0:
+                    if calib.evaluate(model, state.global_step) and cfg.stop_in_band:
+                        control.should_training_stop = True
+
+        trainer = SFTTrainer(model=str(out), args=args, train_dataset=data, processing_class=tokenizer,
+                             callbacks=[Callback()])
+        trainer.train()
+    chosen = calib.best()
+    trainer.model.load_state_dict(calib.snapshots[chosen["step"]])
+    trainer.save_model(str(out))
+    tokenizer.save_pretrained(out)
+    record = {"chosen": chosen, "in_band": chosen["band_distance"] == 0.0, "config": asdict(cfg),
+              "history": calib.history}
+    (out / "calibration.json").write_text(json.dumps(record, indent=2) + "\n")
+    return record

@@ -1,0 +1,175 @@
+"""General family: one sentence about a topic under one or two IFEval constraints, checked by `rule_checks`.
+
+Constraints use the real IFEval ids and instruction wordings: `change_case:english_lowercase`,
+`change_case:english_capital`, `punctuation:no_comma`, `length_constraints:number_words`, `keywords:existence`,
+`detectable_format:json_format`, `startend:quotation` and `startend:end_checker`; incompatible pairs are never
+drawn. The gold answer is a templated sentence transformed to meet every constraint (checked with
+`rewards.rules.check` when drawn), after a thinking line per constraint. The key is the prompt text.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from rl.demo.tasks import Item
+
+WORD = re.compile(r"\w+")
+
+TOPICS = ("the sea", "a city", "music", "the moon", "a forest", "rain", "a library", "coffee", "the desert", "snow",
+          "a garden", "the river", "a market", "the mountains", "a train", "winter", "a bakery", "the sky",
+          "a lake", "the wind", "a village", "summer", "the harbor", "a bridge")
+ADJECTIVES = ("calm", "bright", "quiet", "warm", "cold", "busy", "gentle", "wide", "old", "fresh", "soft", "clear")
+KEYWORDS = ("lamp", "stone", "friend", "window", "bird", "story", "light", "path", "clock", "song")
+END_PHRASES = ("Is there anything else I can help with?", "Any other questions?", "That is all.")
+# A length constraint picks the short or the long sentence; its N is set from the finished answer's word count
+# (IFEval's `\w+` words): "less than" the short answer's count plus 1-3, or "at least" the long one's minus 0-2.
+SLACK = (1, 3)
+
+
+@dataclass
+class Draft:
+    """The answer being built: its text parts and the settings the constraints chose."""
+
+    long: bool = False
+    keyword: str | None = None
+    commas: bool = True
+    end_phrase: str | None = None
+    wrap: str | None = None    # "json" | "quotes"
+    case: str | None = None    # "lower" | "upper"
+    slack: int = 0             # a length constraint's N minus the answer's word count
+
+
+@dataclass(frozen=True)
+class Constraint:
+    rule: str                                        # IFEval id
+    group: str                                       # at most one constraint per group
+    make: Callable[[random.Random], tuple[dict[str, Any], str, str, Callable[[Draft], None]]]
+    # -> (kwargs, instruction, thinking line, how it shapes the draft)
+
+
+def _set(**changes: Any) -> Callable[[Draft], None]:
+    return lambda d: d.__dict__.update(changes)
+
+
+def _lower(rng):
+    return ({}, "Your entire response should be in English, and in all lowercase letters. No capital letters are "
+            "allowed.", "All lowercase.", _set(case="lower"))
+
+
+def _capital(rng):
+    return ({}, "Your entire response should be in English, and in all capital letters.", "All capital letters.",
+            _set(case="upper"))
+
+
+def _no_comma(rng):
+    return ({}, "In your entire response, refrain from the use of any commas.", "No commas.", _set(commas=False))
+
+
+def _words(rng):
+    if rng.random() < 0.5:
+        return ({"relation": "less than"}, "Answer with less than {n} words.", "Fewer than {n} words.",
+                _set(long=False, slack=rng.randint(*SLACK)))
+    return ({"relation": "at least"}, "Answer with at least {n} words.", "At least {n} words.",
+            _set(long=True, slack=-rng.randint(SLACK[0] - 1, SLACK[1] - 1)))
+
+
+def _keyword(rng):
+    kw = rng.choice(KEYWORDS)
+    return ({"keywords": [kw]}, f"Include the keywords {kw} in the response.", f"Use the word {kw}.",
+            _set(keyword=kw))
+
+
+def _json(rng):
+    return ({}, "Entire output should be wrapped in JSON format.", "Wrap it in JSON.", _set(wrap="json"))
+
+
+def _quotes(rng):
+    return ({}, "Wrap your entire response with double quotation marks.", "Wrap it in double quotes.",
+            _set(wrap="quotes"))
+
+
+def _end(rng):
+    phrase = rng.choice(END_PHRASES)
+    return ({"end_phrase": phrase}, f"Finish your response with this exact phrase {phrase}. No other words should "
+            "follow this phrase.", "End with the phrase.", _set(end_phrase=phrase))
+
+
+CONSTRAINTS = (
+    Constraint("change_case:english_lowercase", "case", _lower),
+    Constraint("change_case:english_capital", "case", _capital),
+    Constraint("punctuation:no_comma", "comma", _no_comma),
+    Constraint("length_constraints:number_words", "length", _words),
+    Constraint("keywords:existence", "keyword", _keyword),
+    Constraint("detectable_format:json_format", "ending", _json),
+    Constraint("startend:quotation", "ending", _quotes),
+    Constraint("startend:end_checker", "ending", _end),
+)
+
+
+def render(topic: str, adjectives: list[str], d: Draft) -> str:
+    """The answer sentence for `topic` shaped by the draft's settings."""
+    sep = ", " if d.commas else " "
+    text = f"The {topic.split()[-1]} is {adjectives[0]}{sep}{adjectives[1]} and {adjectives[2]}"
+    if d.long:
+        text += f"{sep}and people who see it feel {adjectives[3]} and glad all day"
+    if d.keyword:
+        text += f" near the {d.keyword}"
+    text += "."
+    if d.end_phrase:
+        text += f" {d.end_phrase}"
+    if d.wrap == "json":
+        text = json.dumps({"response": text})
+    elif d.wrap == "quotes":
+        text = f'"{text}"'
+    if d.case == "lower":
+        text = text.lower()
+    elif d.case == "upper":
+        text = text.upper()
+    return text
+
+
+def _draw_once(rng: random.Random) -> Item:
+    topic = rng.choice(TOPICS)
+    adjectives = rng.sample(ADJECTIVES, 4)
+    wanted, chosen = rng.randint(1, 2), []
+    for c in rng.sample(CONSTRAINTS, len(CONSTRAINTS)):
+        if len(chosen) < wanted and all(c.group != o.group for o in chosen):
+            chosen.append(c)
+    draft, constraints, instructions, plan = Draft(), [], [], []
+    for c in chosen:
+        kwargs, instruction, line, shape = c.make(rng)
+        shape(draft)
+        constraints.append({"id": c.rule, "kwargs": kwargs})
+        instructions.append(instruction)
+        plan.append(line)
+    answer = render(topic, adjectives, draft)
+    n = len(WORD.findall(answer)) + draft.slack
+    for c in constraints:
+        if c["id"] == "length_constraints:number_words":
+            c["kwargs"]["num_words"] = n
+    prompt = f"Write one sentence about {topic}. " + " ".join(i.format(n=n) for i in instructions)
+    completion = "\n".join(p.format(n=n) for p in plan) + "\n</think>\n\n" + answer
+    row = {"prompt": [{"role": "user", "content": prompt}], "task": "general", "answer": None, "tests": None,
+           "constraints": json.dumps(constraints)}
+    return Item(row=row, completion=completion, key=key(row))
+
+
+def draw(rng: random.Random) -> Item:
+    """One constrained prompt whose gold answer passes every constraint (redrawn in the rare case it would not,
+    e.g. when language identification misreads a short all-caps sentence)."""
+    from rewards.rules import check
+
+    while True:
+        item = _draw_once(rng)
+        answer = item.completion.split("</think>")[-1].strip()
+        if all(check(answer, json.loads(item.row["constraints"]), item.row["prompt"][-1]["content"])):
+            return item
+
+
+def key(row: dict) -> str:
+    """The prompt text of a general row (topic, constraints and their kwargs)."""
+    return "general:" + row["prompt"][-1]["content"]
