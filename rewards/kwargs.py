@@ -27,8 +27,11 @@ class RewardKwargError(ValueError, TypeError):
     """A reward kwarg is unknown, renamed, or has a bad value. `key` and `problem` let callers rephrase it."""
 
     def __init__(self, reward: str, key: str, problem: str) -> None:
-        super().__init__(f"{reward}: {key!r} {problem}")
+        super().__init__(reward, key, problem)  # the three parts as args: the error pickles
         self.reward, self.key, self.problem = reward, key, problem
+
+    def __str__(self) -> str:
+        return f"{self.reward}: {self.key!r} {self.problem}"
 
 
 @dataclasses.dataclass(frozen=True)

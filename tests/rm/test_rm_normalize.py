@@ -55,3 +55,16 @@ def test_neutralize_leaves_small_or_constant_length_groups():
     assert neutralize_length([1.0, 2.0], [1.0, 9.0], positive_only=False) == [1.0, 2.0]
     assert neutralize_length([1.0, 2.0, 3.0], [5.0, 5.0, 5.0], positive_only=False) == [1.0, 2.0, 3.0]
     assert length_correlation([1.0, 2.0], [1.0, 2.0]) is None
+
+
+def test_groups_follow_the_bound_num_generations():
+    from rewards.model.normalize import groups
+
+    a, b = [{"role": "user", "content": "a"}], [{"role": "user", "content": "b"}]
+    # Two dataset rows with the very same prompt stay two groups (runs of identical prompts would merge them).
+    assert groups([a, a, a, a, b, b], 2) == [[0, 1], [2, 3], [4, 5]]
+    assert groups([a, a, a, a], None) == [[0, 1, 2, 3]]
+    with pytest.raises(ValueError, match="not whole groups of num_generations=4"):
+        groups([a, a, b, b, b, b], 4)
+    with pytest.raises(ValueError, match="rows 0..1 should be one prompt's num_generations=2 completions"):
+        groups([a, b, b, b], 2)

@@ -170,3 +170,16 @@ def test_trl_sees_an_async_reward_named_reward_model(tiny_rm):
 
     reward = make(tiny_rm)
     assert is_async_callable(reward) and get_callable_name(reward) == "reward_model"
+
+
+def test_bound_num_generations_sets_the_groups(tiny_rm):
+    """Two dataset rows with the same prompt are two GRPO groups: each is z-scored on its own."""
+    prompts, task = [P1] * 4, ["general"] * 4
+    completions = [done(a) for a in GROUP_ANSWERS[:4]]
+    raw, _ = call(make(tiny_rm), prompts, completions, task=task)
+    out, _ = call(make(tiny_rm, normalize="group_zscore", num_generations=2), prompts, completions, task=task)
+    for pair in ((0, 1), (2, 3)):
+        hi, lo = (pair if raw[pair[0]] > raw[pair[1]] else pair[::-1])
+        assert (out[hi], out[lo]) == pytest.approx((1.0, -1.0), abs=1e-5)
+    with pytest.raises(ValueError, match="should be one prompt's num_generations=2 completions"):
+        call(make(tiny_rm, num_generations=2), [P1, P2, P2, P2], completions, task=task)
