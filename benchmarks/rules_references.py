@@ -39,7 +39,7 @@ def wheel(requirement: str, cache: Path) -> Path:
     if not found:
         cache.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
-                        "-d", str(cache), requirement], check=True, timeout=600)
+                        "-d", str(cache), requirement], check=True, timeout=180)
         found = sorted(cache.glob(pattern))
     if not found:
         raise FileNotFoundError(f"pip download {requirement} left no {pattern} in {cache}")
@@ -106,7 +106,8 @@ def load_bfcl(bfcl_wheel: Path, work: Path) -> tuple[Callable[..., dict], Any, C
     """(bfcl-eval's `ast_checker`, its `Language` enum, its prompt-mode `default_decode_ast_prompting`)."""
     root = work / "bfcl_ref"
     with zipfile.ZipFile(bfcl_wheel) as z:
-        members = [m for m in z.namelist() if m.startswith("bfcl_eval/") and (m.endswith(".py") or m.startswith("bfcl_eval/data/"))]
+        members = [m for m in z.namelist()
+                   if m.startswith("bfcl_eval/") and (m.endswith(".py") or m.startswith("bfcl_eval/data/"))]
         z.extractall(root, members)
     model_config = types.ModuleType("bfcl_eval.constants.model_config")
     model_config.MODEL_CONFIG_MAPPING = _AnyModel()  # type: ignore[attr-defined]
