@@ -13,6 +13,7 @@ import dataclasses
 import importlib.util
 import math
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -49,8 +50,25 @@ STAGE_KEYS = tuple(k for k in _fields(StageSpec) if k not in ("reward_source", "
 SOURCE_KEYS = tuple(k for k in _fields(DatasetSource) if k != "local_path")
 
 
+def _renamed_checkpointing(data: dict[str, Any]) -> dict[str, Any]:
+    """`model_options.gradient_checkpointing` is the deprecated name of `activation_checkpointing` (transformers
+    5.24 renamed the training argument): accepted with a FutureWarning; both, with different values, is an error."""
+    if "gradient_checkpointing" not in data:
+        return data
+    data = dict(data)
+    old = data.pop("gradient_checkpointing")
+    if not isinstance(old, bool):
+        raise ConfigError(f"model_options.gradient_checkpointing: expected true/false, got {old!r}")
+    if data.setdefault("activation_checkpointing", old) != old:
+        raise ConfigError("model_options.gradient_checkpointing: the deprecated name of activation_checkpointing, "
+                          "which is also set, to another value; keep activation_checkpointing only")
+    warnings.warn("model_options.gradient_checkpointing is deprecated (transformers 5.24 renamed it); use "
+                  "model_options.activation_checkpointing", FutureWarning, stacklevel=3)
+    return data
+
+
 def parse_model_options(data: Any) -> ModelOptions:
-    data = mapping(data, "model_options")
+    data = _renamed_checkpointing(mapping(data, "model_options"))
     check_keys(data, _fields(ModelOptions), "model_options")
     lora_data = data.get("lora")
     lora = None
@@ -72,11 +90,11 @@ def parse_model_options(data: Any) -> ModelOptions:
         string(rope.get("rope_type"), "model_options.rope_scaling.rope_type")
         if "factor" in rope:
             number(rope["factor"], "model_options.rope_scaling.factor", 1.0, math.inf)
-    gc = data.get("gradient_checkpointing", False)
-    if not isinstance(gc, bool):
-        raise ConfigError(f"model_options.gradient_checkpointing: expected true/false, got {gc!r}")
+    ac = data.get("activation_checkpointing", False)
+    if not isinstance(ac, bool):
+        raise ConfigError(f"model_options.activation_checkpointing: expected true/false, got {ac!r}")
     return ModelOptions(dtype=choice(data.get("dtype", "auto"), DTYPES, "model_options.dtype"), lora=lora,
-                        gradient_checkpointing=gc, rope_scaling=rope,
+                        activation_checkpointing=ac, rope_scaling=rope,
                         attn_implementation=string(data.get("attn_implementation"), "model_options.attn_implementation",
                                                  none_ok=True))
 

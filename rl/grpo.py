@@ -39,6 +39,8 @@ RESERVED_GRPO_KEYS = {
     "reward_weights": "weights come from the stage's reward config",
     "model_init_kwargs": "use model_options",
     "run_name": "each stage's run is named after the stage",
+    "activation_checkpointing": "use model_options.activation_checkpointing",
+    "gradient_checkpointing": "use model_options.activation_checkpointing (its deprecated name)",
 }
 
 
@@ -169,7 +171,7 @@ def evaluates(keys: GrpoKeys, eval_fraction: float) -> bool:
 def grpo_args(pipeline: PipelineSpec, stage: StageSpec) -> dict[str, Any]:
     """Every GRPOConfig keyword argument of `stage` but `model_init_kwargs`.
 
-    In order: `GRPO_DEFAULTS`; the run's seed, report_to and gradient checkpointing; the stage's `grpo` keys
+    In order: `GRPO_DEFAULTS`; the run's seed, report_to and activation checkpointing; the stage's `grpo` keys
     (which win); then what the pipeline owns: output folder, run name, reward weights, CPU use, mixed precision
     following the weights (bf16 autocast for bf16 weights on CUDA; fp32 and fp16 weights run as is), and, when
     the stage has a held-out split and no eval_strategy of its own, evaluation at every checkpoint.
@@ -184,7 +186,7 @@ def grpo_args(pipeline: PipelineSpec, stage: StageSpec) -> dict[str, Any]:
         **GRPO_DEFAULTS,
         "seed": pipeline.seed,
         "report_to": list(pipeline.report_to),
-        "gradient_checkpointing": bool(options.gradient_checkpointing),
+        "activation_checkpointing": bool(options.activation_checkpointing),
         **stage.grpo,
         "output_dir": str(pipeline.stage_dir(stage)),
         "run_name": stage.name,

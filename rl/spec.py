@@ -40,9 +40,14 @@ class ModelOptions:
 
     dtype: str = "auto"
     lora: LoraOptions | None = None
-    gradient_checkpointing: bool = False
+    activation_checkpointing: bool = False   # recompute each layer's activations in the backward
     rope_scaling: dict[str, Any] | None = None
     attn_implementation: str | None = None
+
+    @property
+    def gradient_checkpointing(self) -> bool:
+        """The deprecated name of `activation_checkpointing` (transformers 5.24 renamed the training argument)."""
+        return self.activation_checkpointing
 
 
 @dataclass
