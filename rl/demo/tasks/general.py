@@ -21,7 +21,12 @@ WORD = re.compile(r"\w+")
 
 TOPICS = ("the sea", "a city", "music", "the moon", "a forest", "rain", "a library", "coffee", "the desert", "snow",
           "a garden", "the river", "a market", "the mountains", "a train", "winter", "a bakery", "the sky",
-          "a lake", "the wind", "a village", "summer", "the harbor", "a bridge")
+          "a lake", "the wind", "a village", "summer", "the harbor", "a bridge", "the beach", "a castle", "the valley",
+          "a museum", "the island", "spring", "a meadow", "the street", "a kitchen", "the storm", "a school",
+          "autumn", "the park", "a farm", "the road", "a tower", "the morning", "a boat", "the evening", "a cave",
+          "the field", "a station", "the night", "a festival")
+PHRASINGS = ("Write one sentence about {topic}.", "Describe {topic} in one sentence.",
+             "Tell me about {topic} in a single sentence.")
 ADJECTIVES = ("calm", "bright", "quiet", "warm", "cold", "busy", "gentle", "wide", "old", "fresh", "soft", "clear")
 KEYWORDS = ("lamp", "stone", "friend", "window", "bird", "story", "light", "path", "clock", "song")
 END_PHRASES = ("Is there anything else I can help with?", "Any other questions?", "That is all.")
@@ -151,7 +156,7 @@ def _draw_once(rng: random.Random) -> Item:
     for c in constraints:
         if c["id"] == "length_constraints:number_words":
             c["kwargs"]["num_words"] = n
-    prompt = f"Write one sentence about {topic}. " + " ".join(i.format(n=n) for i in instructions)
+    prompt = " ".join([rng.choice(PHRASINGS).format(topic=topic)] + [i.format(n=n) for i in instructions])
     completion = "\n".join(p.format(n=n) for p in plan) + "\n</think>\n\n" + answer
     row = {"prompt": [{"role": "user", "content": prompt}], "task": "general", "answer": None, "tests": None,
            "constraints": json.dumps(constraints)}
