@@ -1,7 +1,8 @@
 """Answer equivalence: `quick_decide` (string/number rules, safe in the parent) and `equivalent` (full check with
 math-verify and sympy, run only inside worker processes because it can take unbounded time and memory).
 
-Both return a reason: "equal", "mismatch" or "hedged" (`quick_decide` may also return None: undecided).
+Both return a reason: "equal", "mismatch", "hedged", or "resource_limit" for an answer whose numbers are beyond
+evaluation (a power tower with more than a million digits); `quick_decide` may also return None: undecided.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from rewards.math.normalize import (
     split_top_level,
     text_answer,
 )
-from rewards.math.numbers import REL_TOL, Num, numbers_equal, parse_number, same_integer
+from rewards.math.numbers import REL_TOL, Num, numbers_equal, parse_number, same_integer, too_large
 from rewards.math.relations import APPROX, assignments, claim, inequality_union
 
 MAX_BRACE_DEPTH = 12  # deeper answers are pathological (e.g. 50 nested \\frac): rejected without parsing
@@ -111,6 +112,8 @@ def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None
         return "equal"
     if _brace_depth(answer) > MAX_BRACE_DEPTH:
         return "mismatch"
+    if too_large(answer) and not too_large(gold):
+        return "resource_limit"  # beyond evaluation (`9^{9^{9}}`): a wrong answer, counted with the timeouts
     letter = choice_letter(gold, strict=True)
     if letter is not None:
         parts = split_top_level(answer)

@@ -14,6 +14,7 @@ than 4,300 digits never meet Python's int/str conversion limit.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -21,6 +22,8 @@ from fractions import Fraction
 REL_TOL = 1e-6
 MAX_DIGITS = 400
 MAX_EXPONENT = 400
+MAX_POWER_DIGITS = 10**6  # a power tower with more digits than this is beyond evaluation (answer's fault)
+_TOWER = re.compile(r"\d+(?:\s*\^\s*\{?\s*\d+)+")
 
 _INT = re.compile(r"^([+-]?)(\d+)$")
 _DEC = r"[+-]?(?:\d+\.?\d*|\.\d+)"
@@ -54,6 +57,25 @@ def same_integer(a: str, b: str) -> bool | None:
     sa = "-" if ma.group(1) == "-" and da != "0" else ""
     sb = "-" if mb.group(1) == "-" and db != "0" else ""
     return sa == sb and da == db
+
+
+def _tower_digits(tower: str) -> float:
+    """Decimal digits of `a^{b^{c...}}` (right-associative), as a float (inf when astronomically large)."""
+    nums = [int(n) for n in re.findall(r"\d+", tower)]
+    if nums[0] < 2:
+        return 0.0
+    exponent = 1.0
+    for base in reversed(nums[1:]):
+        try:
+            exponent = float(base) ** exponent
+        except OverflowError:
+            return math.inf
+    return exponent * math.log10(nums[0])
+
+
+def too_large(s: str) -> bool:
+    """Whether `s` contains an integer power tower with more than `MAX_POWER_DIGITS` digits (`9^{9^{9}}`)."""
+    return any(_tower_digits(m.group(0)) > MAX_POWER_DIGITS for m in _TOWER.finditer(s))
 
 
 def _decimal(text: str) -> tuple[Fraction, bool]:

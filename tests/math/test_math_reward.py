@@ -40,7 +40,7 @@ def test_timeout_is_a_wrong_answer_with_its_own_metric():
     run through max_failure_fraction."""
     reward = MathAccuracy(verify_timeout_s=0.5, max_failure_fraction=0.0)
     metrics = []
-    completions = ["</think>\\boxed{9^{9^{9^{9}}}}", "</think>\\boxed{1}", "</think>\\boxed{2}"]
+    completions = ["</think>\\boxed{\\int_0^1 x^{x^{x^{x}}} dx}", "</think>\\boxed{1}", "</think>\\boxed{2}"]
     out = run(reward, completions=completions, answer=["1", "1", "1"], task=["math"] * 3,
               log_metric=lambda name, value: metrics.append((name, value)))
     assert out == [0.0, 1.0, 0.0]
@@ -75,7 +75,7 @@ def test_runs_concurrently_with_other_coroutines():
             await asyncio.sleep(0.05)
 
     async def both():
-        return await asyncio.gather(reward(completions=["</think>\\boxed{9^{9^{9^{9}}}}"], answer=["1"],
+        return await asyncio.gather(reward(completions=["</think>\\boxed{\\int_0^1 x^{x^{x^{x}}} dx}"], answer=["1"],
                                            task=["math"]), ticker())
 
     out, _ = asyncio.run(both())

@@ -10,7 +10,8 @@ import pytest
 from rewards.math import verifier
 from rewards.math.pool import STARVED, VerifierPool
 
-PATHOLOGICAL = "</think>\\boxed{9^{9^{9^{9}}}}"
+SLOW_ANSWER = "\\int_0^1 x^{x^{x^{x}}} dx"  # sympy tries to integrate it: minutes of CPU
+PATHOLOGICAL = "</think>\\boxed{" + SLOW_ANSWER + "}"
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +50,8 @@ def test_pathological_times_out_from_a_thread_while_others_proceed(pool):
 
 
 def test_killed_workers_are_replaced(pool):
-    verdicts = verifier.verify_batch([(str(k), "</think>\\boxed{%d^{%d^{%d^{%d}}}}" % (k, k, k, k))
-                                      for k in (7, 8, 9)], timeout_s=0.5)
+    verdicts = verifier.verify_batch([(str(k), "</think>\\boxed{\\int_0^1 %s^{%s^{%s^{%s}}} d%s}" % ((v,) * 5))
+                                      for k, v in ((7, "t"), (8, "y"), (9, "x"))], timeout_s=0.5)
     assert [v.reason for v in verdicts] == ["timeout"] * 3
     assert pool._idle.qsize() == pool.size  # every killed worker was replaced
     assert verifier.verify("\\sqrt{8}", "</think>\\boxed{2\\sqrt{2}}", timeout_s=15.0).reason == "equal"
@@ -58,7 +59,7 @@ def test_killed_workers_are_replaced(pool):
 
 def test_timeouts_are_not_cached(pool):
     assert verifier.verify("1", PATHOLOGICAL, timeout_s=0.3).reason == "timeout"
-    assert verifier.CACHE.get(("1", "9^{9^{9^{9}}}")) is None
+    assert verifier.CACHE.get(("1", SLOW_ANSWER)) is None
 
 
 def test_crashed_worker_reports_error_and_recovers():
@@ -68,7 +69,7 @@ def test_crashed_worker_reports_error_and_recovers():
         worker = pool._idle.get()
         pool._idle.put(worker)
         threading.Timer(0.5, os.kill, (worker.pid, signal.SIGKILL)).start()
-        assert pool.call("1", "9^{9^{9^{9}}}", 1e-6, 10.0) == "error"
+        assert pool.call("1", SLOW_ANSWER, 1e-6, 10.0) == "error"
         assert pool.call("2", "\\sqrt{4}", 1e-6, 15.0) == "equal"
     finally:
         pool.close()
@@ -86,7 +87,7 @@ def test_pathological_answer_burning_cpu_is_a_timeout_without_retry():
     try:
         pool.start()
         t = time.perf_counter()
-        reason = pool.call("1", "9^{9^{9^{9}}}", 1e-6, 1.0)
+        reason = pool.call("1", SLOW_ANSWER, 1e-6, 1.0)
         elapsed = time.perf_counter() - t
     finally:
         pool.close()
@@ -117,3 +118,11 @@ def test_worker_starved_by_load_is_retried_with_a_longer_limit():
 
 def test_limits_are_wrong_answers_and_only_errors_are_infrastructure():
     assert verifier.LIMIT_REASONS == {"timeout", "resource_limit"} and verifier.INFRA_REASONS == {"error"}
+
+
+def test_power_tower_beyond_evaluation_is_rejected_without_a_worker():
+    t = time.perf_counter()
+    verdicts = verifier.verify_batch([("1", "</think>\\boxed{9^{9^{9^{9}}}}"), ("2", "</think>\\boxed{2 + 0\\cdot 9^{9^{9}}}"),
+                                      ("2^{2^{20}}", "</think>\\boxed{2^{2^{20}}}")])
+    assert [v.reason for v in verdicts] == ["resource_limit", "resource_limit", "equal"]
+    assert time.perf_counter() - t < 0.5
