@@ -79,10 +79,7 @@ def stage_load(config: Any, stage: Any, prompt_default: int) -> StageLoad:
         return args[key] if key in args else field_default(key)
 
     options = config.model_options
-    ckpt = next((args[k] for k in ("activation_checkpointing", "gradient_checkpointing") if args.get(k) is not None),
-                getattr(options, "activation_checkpointing", None))
-    if ckpt is None:
-        ckpt = getattr(options, "gradient_checkpointing", False)
+    ckpt = args.get("activation_checkpointing", options.activation_checkpointing)
     mode = "hf" if not get("use_vllm") else f"vllm-{get('vllm_mode')}"
     batch = int(get("per_device_train_batch_size"))
     steps = get("steps_per_generation") or get("gradient_accumulation_steps")
