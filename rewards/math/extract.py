@@ -43,6 +43,7 @@ _PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:or|and)\b)[A-Za-z]{2,}")
 _MATH_CHAR = re.compile(r"[\d\\$^_=+*/()\[\]{}<>|]")
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|incorrect)\b", re.IGNORECASE)
 MAX_EXPRESSION_CHARS = 1000
+MAX_JOINER_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def _last_group(text: str, spans: list[tuple[str, int, int]]) -> Extraction:
     first, alternatives = len(spans) - 1, False
     while first > 0:
         between = text[spans[first - 1][2]:spans[first][1]]
-        if _JOINER.fullmatch(between) is None:
+        if len(between) > MAX_JOINER_CHARS or _JOINER.fullmatch(between) is None:
             break
         alternatives = alternatives or bool(_OR.search(between))
         first -= 1
@@ -138,7 +139,7 @@ def _marker_value(tail: str) -> str:
         inline = closer in ("$", "\\)")
         if end > m.end() and not (inline and "\n" in tail[m.end():end]):  # inline math stays on one line
             return tail[m.end():end].strip()
-    line = tail.split("\n", 1)[0]
+    line = tail.split("\n", 1)[0][:MAX_EXPRESSION_CHARS]  # a final-answer sentence is short: bounded work
     cut = _SENTENCE_END.search(line)
     if cut:
         line = line[: cut.start()]

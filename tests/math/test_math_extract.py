@@ -100,3 +100,13 @@ def test_linear_time_on_long_adversarial_text():
     t = time.perf_counter()
     assert extract_answer(text).answer is None
     assert time.perf_counter() - t < 2.0
+
+
+def test_linear_time_on_unclosed_math_delimiters():
+    import time
+
+    t = time.perf_counter()
+    assert len(extract_answer(T + "The answer is " + "\\(" * 100_000).answer or "") <= 1000
+    assert extract_answer(T + "\\boxed{1}" + " $$ and" * 20_000 + "\\boxed{2}").answer == "2"
+    assert extract_answer(T + "\\(" * 50_000).answer is None
+    assert time.perf_counter() - t < 2.0
