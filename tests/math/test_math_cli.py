@@ -17,6 +17,7 @@ def test_cli_grades_lines_in_order_and_survives_bad_lines():
         json.dumps(["gold", "response"]),
         json.dumps({"gold": "(1,2]", "response": "</think> The answer is $1 < x \\le 2$."}),
         json.dumps({"gold": "5", "response": "<think> \\boxed{5}"}),
+        json.dumps({"gold": "3", "response": "3"}),  # a response that is only an expression is that answer
     ]
     proc = subprocess.run([sys.executable, "-m", "rewards.math", "--timeout-s", "20", "--batch", "3"],
                           input="\n".join(lines) + "\n", capture_output=True, text=True, cwd=ROOT, timeout=120)
@@ -29,3 +30,4 @@ def test_cli_grades_lines_in_order_and_survives_bad_lines():
     assert out[3]["reason"].startswith("invalid_input") and out[4]["reason"].startswith("invalid_input")
     assert out[5] == {"correct": True, "extracted": "1 < x \\le 2", "reason": "equal"}
     assert out[6] == {"correct": False, "extracted": None, "reason": "no_answer"}
+    assert out[7] == {"correct": True, "extracted": "3", "reason": "equal"}
