@@ -7,6 +7,7 @@ The slow test asks pip's own resolver (metadata only, nothing is installed) what
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -77,3 +78,15 @@ def test_pip_resolves_gpu_extras_against_torch_2_13(tmp_path):
     assert resolved["trl"].release[:2] == (1, 16)
     assert resolved["transformers"] >= Version("5.20")
     assert "deepspeed" in resolved and "flash-attn" not in resolved
+
+
+def test_gpu_setup_refuses_a_cpu_only_torch():
+    """`GPU=1 bash launch/setup.sh` on a venv with a CPU build of torch stops before installing anything."""
+    import torch
+
+    if torch.version.cuda is not None:
+        pytest.skip("this venv has a CUDA torch: GPU=1 would install the GPU stack")
+    venv = Path(sys.executable).parent.parent
+    proc = subprocess.run(["bash", "launch/setup.sh"], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "GPU": "1", "VENV": str(venv)})
+    assert proc.returncode == 1 and "CPU-only torch" in proc.stderr and "pip install -e" not in proc.stdout
