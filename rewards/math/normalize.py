@@ -54,7 +54,8 @@ _SQRT_MINUS_ONE = re.compile(r"\\sqrt\s*\{\s*-\s*1\s*\}")
 _LETTER_LEAD = re.compile(r"^\(?([A-J])(?:\)|:|\.)\s")
 _TEXT_ANSWER = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
 _VOWEL = re.compile(r"[aeiouyAEIOUY]")
-_ALT_WORDS = re.compile(r"\s+(?:or|and)\s+|\\lor|\\vee|\\text\{\s*(?:or|and)\s*\}|\\quad\s*(?:or|and)\b")
+_ALT_WORDS = re.compile(r"\s+(?:or|and)\s+|(?<=[)\]}])\s*(?:or|and)\s*(?=[(\[{\\])|\\lor|\\vee"
+                        r"|\\text\{\s*(?:or|and)\s*\}|\\quad\s*(?:or|and)\b")
 
 
 def strip_wrappers(s: str) -> str:

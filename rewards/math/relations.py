@@ -3,7 +3,7 @@
 - `claim(s)`: an answer such as `x = 2`, `f(3) = 2`, `x = \\frac13 \\approx 0.33` or `\\frac{\\sqrt3}{3} \\approx 0.577`
   is reduced to the value it claims plus the side conditions that must hold for the claim to be true. The left side
   is dropped only when it is a name: a bare variable (`x`, `a_n`, `x'`, `\\alpha`), a function application
-  (`f(3)`, `P(x, y)`), or a geometric name (`AB`, `\\angle APC`). `5 = 2`, `2+3 = 5` and `x+3y-4 = 0` stay
+  (`f(3)`, `P(x, y)`), a tuple of variables (`(x, y) = (3, 4)`), or a geometric name (`AB`, `\\angle APC`). `5 = 2`, `2+3 = 5` and `x+3y-4 = 0` stay
   equations, which equal only an equation.
 - `assignments(s)`: `x=3, y=-2` -> the values `['3', '-2']` (every item assigns a name).
 - `inequality_union(s)`: `x \\le -1 \\text{ or } x \\ge 3` -> `(-\\infty,-1] \\cup [3,\\infty)`.
@@ -28,6 +28,7 @@ _NAME = re.compile(
     rf"|(?:m\s*)?\\angle\s*\{{?[A-Z]{{1,3}}\}}?"             # \angle APC, m\angle A
     rf"|\\(?:overline|overrightarrow|vec)\s*\{{[A-Za-z]{{1,3}}\}}"
     rf"|\|[A-Z]{{2}}\|"                                      # |AB|
+    rf"|\(\s*[A-Za-z]{_SUB}(?:\s*,\s*[A-Za-z]{_SUB})+\s*\)"     # (x, y), (a, b, c)
     rf"|(?:[A-Za-z]|\\(?:{_GREEK})){_SUB}\s*\([^()=]{{1,40}}\)"  # f(3), P(x, y), g'(0)
     rf")$")
 _INEQ = r"<=|>=|\\leqslant|\\geqslant|\\leq|\\geq|\\le|\\ge|\\lt|\\gt|<|>"
