@@ -163,7 +163,8 @@ def _states(shape: Shape, load: StageLoad, hw: Hardware) -> list[Line]:
     pt = trainable_params(shape, load.lora)
     lora = load.lora is not None
     shard3 = g if hw.zero >= 3 else 1
-    lines = [Line("weights", p * b / shard3 / GB, f"{p / 1e9:.2f}B params" + (f", sharded over {g}" if shard3 > 1 else ""))]
+    sharded = f", sharded over {g}" if shard3 > 1 else ""
+    lines = [Line("weights", p * b / shard3 / GB, f"{p / 1e9:.2f}B params{sharded}")]
     if lora:
         lines.append(Line("LoRA adapters + grads + Adam", pt * 16 / GB, f"{pt / 1e6:.1f}M trainable, fp32"))
     elif hw.zero == 0:
