@@ -2,7 +2,8 @@
 (`rl.eval.cli`) and `python -m rl report OUTPUT_DIR` (`rl.report.cli`).
 
 The config is fully validated before anything heavy is imported or any model loads; a config error prints one
-line (`config error: <key path>: <what is wrong>`) on stderr and exits with status 2.
+line (`config error: <key path>: <what is wrong>`) on stderr and exits with status 2. A failed eval gate between
+stages (`eval.gate`) exits with status 3, naming the benchmark, both pass@1 values and max_drop.
 """
 
 from __future__ import annotations
@@ -57,9 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"config ok: {args.config} ({len(config.stages)} stages: {', '.join(s.name for s in config.stages)})")
         return 0
     _quiet_logging()
+    from rl.eval.gate import GateFailed
     from rl.pipeline import run_pipeline
 
-    run_pipeline(config)
+    try:
+        run_pipeline(config)
+    except GateFailed as e:
+        print(f"gate failed: {e}", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -31,7 +31,7 @@ from rl.data.sources import looks_local, peek_rows, resolve_local
 from rl.grpo import (GrpoKeys, check_batch_shapes, check_grpo_keys, evaluates, grpo_args, split_group_problem,
                      world_size)
 from rl.overrides import OverrideError, apply_overrides
-from rl.spec import DatasetSource, LoraOptions, ModelOptions, PipelineSpec, SandboxOptions, StageSpec
+from rl.spec import DatasetSource, EvalOptions, LoraOptions, ModelOptions, PipelineSpec, SandboxOptions, StageSpec
 from sandbox.client import SANDBOX_URL_ENV, parse_urls
 
 __all__ = ["ConfigError", "DatasetSource", "LoraOptions", "ModelOptions", "PipelineSpec", "SandboxOptions",
@@ -259,6 +259,38 @@ def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None, sand
     )
 
 
+def parse_eval(data: Any, config_dir: Path | None) -> EvalOptions | None:
+    """The `eval:` block: a suite (a path, also relative to the config's folder, or a shipped name; validated in
+    full by `rl.eval.suite`), `before`, and `gate` rules on its benchmarks."""
+    if data is None:
+        return None
+    from rl.eval.suite import load_suite
+
+    data = mapping(data, "eval", none_ok=False)
+    check_keys(data, ("suite", "before", "gate"), "eval")
+    ref = string(data.get("suite"), "eval.suite")
+    if config_dir is not None and not Path(ref).is_absolute() and (config_dir / ref).is_file():
+        ref = str(config_dir / ref)
+    try:
+        suite = load_suite(ref)
+    except ConfigError as e:
+        raise ConfigError(f"eval.suite: {e}") from None
+    before = data.get("before", True)
+    if not isinstance(before, bool):
+        raise ConfigError(f"eval.before: expected true/false, got {before!r}")
+    names = [b.name for b in suite.benchmarks]
+    gate = {}
+    for bench, rule in mapping(data.get("gate"), "eval.gate").items():
+        where = f"eval.gate.{bench}"
+        if bench not in names:
+            raise ConfigError(f"{where}: not a benchmark of suite {suite.name}{did_you_mean(bench, names)} "
+                              f"(its benchmarks: {', '.join(names)})")
+        rule = mapping(rule, where, none_ok=False)
+        check_keys(rule, ("max_drop",), where)
+        gate[bench] = number(rule.get("max_drop"), f"{where}.max_drop", 0.0, 1.0)
+    return EvalOptions(suite=str(Path(suite.source_path)), before=before, gate=gate)
+
+
 def check_model(ref: Any, config_dir: Path | None) -> str:
     ref = string(ref, "model")
     if looks_local(ref):
@@ -298,7 +330,7 @@ def parse_pipeline_config(data: Any, source_path: str | None = None,
     pipeline = PipelineSpec(model=model, output_dir=output_dir, stages=stages, seed=seed,
                             report_to=parse_report_to(data.get("report_to", [])),
                             model_options=parse_model_options(data.get("model_options")),
-                            sandbox=sandbox, source_path=source_path)
+                            sandbox=sandbox, eval=parse_eval(data.get("eval"), config_dir), source_path=source_path)
     for stage in stages:
         stage.grpo_args = grpo_args(pipeline, stage)
     return pipeline

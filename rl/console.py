@@ -79,6 +79,13 @@ def completions_lines(prompts: Sequence[Any], completions: Sequence[Any], reward
     return lines
 
 
+def write(text: str) -> None:
+    """Print above any active progress bar (tqdm.write), so bar and text never share a line."""
+    from tqdm.auto import tqdm
+
+    tqdm.write(text)
+
+
 def _summary(logs: dict[str, Any], state: Any) -> str:
     if "train_runtime" in logs:
         return f"train done in {logs['train_runtime']:.1f}s, mean loss {_fmt(logs.get('train_loss', float('nan')))}"

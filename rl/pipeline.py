@@ -23,7 +23,11 @@ import logging
 import socket
 from typing import Iterator
 
+from pathlib import Path
+
 from rewards import needs
+from rl.eval.gate import GateFailed, write_release
+from rl.eval.in_pipeline import PipelineEval
 from rl.fingerprint import model_fingerprint, stage_hash
 from rl.spec import PipelineSpec, StageSpec
 from rl.stage import StageResult, run_stage
@@ -95,8 +99,42 @@ def embedded_sandbox(workers: int | None) -> Iterator[str]:
             server.stop()
 
 
+def _gate(evaluation: PipelineEval | None, state, stage: StageSpec, stage_dir, first: bool) -> None:
+    """Evaluate a finished stage on the main process and check its gate; every process raises `GateFailed` when it
+    fails. Otherwise the stage becomes the release."""
+    message = None
+    if evaluation is not None:
+        try:
+            evaluation.after_stage(stage.name, str(stage_dir), first)
+        except GateFailed as e:
+            message = str(e)
+    if state.num_processes > 1:
+        from accelerate.utils import broadcast_object_list
+
+        message = broadcast_object_list([message])[0]
+    if message:
+        raise GateFailed(message)
+    if state.is_main_process:
+        write_release(Path(stage_dir).parent, stage.name, str(stage_dir))
+
+
+def _write_report(pipeline: PipelineSpec) -> None:
+    """The run report (`rl.report`), best effort: a report problem never hides the run's own outcome."""
+    from rl.report.cli import write_report
+
+    try:
+        print(f"[report] {write_report(pipeline.output_dir)}", flush=True)
+    except Exception as e:  # noqa: BLE001
+        logger.warning("run report not written: %s", e)
+
+
 def run_pipeline(pipeline: PipelineSpec) -> list[StageResult | None]:
-    """Run every stage; returns one result per stage (None for a stage skipped as already finished)."""
+    """Run every stage; returns one result per stage (None for a stage skipped as already finished).
+
+    With `eval:` configured, the input model and each finished stage are evaluated, and a failed gate raises
+    `GateFailed` (nothing is deleted). `<output_dir>/RELEASE.json` names the last stage that finished and passed its
+    gate. The run report is written at the end, also when a gate stops the run.
+    """
     from accelerate import PartialState
 
     from rl.models import on_cuda
@@ -104,11 +142,29 @@ def run_pipeline(pipeline: PipelineSpec) -> list[StageResult | None]:
     # Initialise the process group as TrainingArguments will (gloo on CPU), so the sandbox URL exchange and the
     # done-file barrier work before the first trainer exists; TrainingArguments reuses the process group.
     state = PartialState(cpu=not on_cuda())
-    results: list[StageResult | None] = []
     model, input_id = str(pipeline.model), model_fingerprint(str(pipeline.model))
+    evaluation = None
+    if state.is_main_process:
+        Path(pipeline.output_dir).mkdir(parents=True, exist_ok=True)
+        write_release(Path(pipeline.output_dir), "input", model)
+        if pipeline.eval is not None:
+            evaluation = PipelineEval(pipeline.eval.suite, pipeline.output_dir, pipeline.eval.before,
+                                      pipeline.eval.gate)
+            evaluation.start(model)
+    state.wait_for_everyone()
+    try:
+        return _run_stages(pipeline, state, evaluation, model, input_id)
+    finally:
+        if state.is_main_process:
+            _write_report(pipeline)
+
+
+def _run_stages(pipeline: PipelineSpec, state, evaluation: PipelineEval | None, model: str,
+                input_id: str) -> list[StageResult | None]:
+    results: list[StageResult | None] = []
     embedded: str | None = None
     with contextlib.ExitStack() as stack:
-        for stage in pipeline.stages:
+        for i, stage in enumerate(pipeline.stages):
             stage_dir = pipeline.stage_dir(stage)
             digest = stage_hash(pipeline, stage, input_id)
             if _finished(stage_dir, digest):
@@ -130,5 +186,6 @@ def run_pipeline(pipeline: PipelineSpec) -> list[StageResult | None]:
                     (stage_dir / DONE_FILE).write_text(json.dumps(record, indent=2) + "\n")
                 state.wait_for_everyone()
                 results.append(result)
+            _gate(evaluation, state, stage, stage_dir, first=i == 0)
             model, input_id = str(stage_dir), digest
     return results

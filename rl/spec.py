@@ -89,6 +89,16 @@ class StageSpec:
 
 
 @dataclass
+class EvalOptions:
+    """Evaluation inside the run (`rl.eval.in_pipeline`): the suite (resolved path), whether the input model is
+    evaluated first, and the gate: benchmark -> max_drop of pass@1 against the previous stage."""
+
+    suite: str
+    before: bool = True
+    gate: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
 class PipelineSpec:
     """A whole pipeline: the input model, where stages write, the stages in order, and run-wide options."""
 
@@ -99,6 +109,7 @@ class PipelineSpec:
     report_to: list[str] = field(default_factory=list)
     model_options: ModelOptions = field(default_factory=ModelOptions)
     sandbox: SandboxOptions = field(default_factory=SandboxOptions)
+    eval: EvalOptions | None = None
     source_path: str | None = None   # the YAML file it was loaded from (absolute)
 
     def stage_dir(self, stage: StageSpec) -> Path:

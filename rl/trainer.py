@@ -22,13 +22,6 @@ from rl import console
 logger = logging.getLogger(__name__)
 
 
-def _print_completions(prompts, completions, rewards, advantages, step, num_samples=None, extra=None) -> None:
-    """Stands in for TRL's rich table: the sample as 100-column lines (`rl.console.completions_lines`)."""
-    lines = console.completions_lines(list(prompts), list(completions), {k: list(v) for k, v in rewards.items()},
-                                      list(advantages or []), num_samples)
-    print(f"samples at step {step} (full text in completions/*.parquet):\n" + "\n".join(lines), flush=True)
-
-
 def exclude_unscored_rows(rewards: torch.Tensor, tasks: Sequence[str | None], funcs: Sequence[Any]) -> torch.Tensor:
     """Set whole rows of `rewards` (samples x reward functions) to NaN where a verifier of the row's task gave NaN."""
     excluded = torch.zeros(rewards.shape[0], dtype=torch.bool, device=rewards.device)
@@ -49,11 +42,21 @@ class PipelineGRPOTrainer(GRPOTrainer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         console.install(self.callback_handler)
+        self._samples_printed_at = -1
+
+    def _print_completions(self, prompts, completions, rewards, advantages, step, num_samples=None, extra=None):
+        """Stands in for TRL's rich table: the samples as 100-column lines, once per step."""
+        if step == self._samples_printed_at:
+            return
+        self._samples_printed_at = step
+        lines = console.completions_lines(list(prompts), list(completions), {k: list(v) for k, v in rewards.items()},
+                                          list(advantages or []), num_samples)
+        console.write(f"samples at step {step} (full text in completions/*.parquet):\n" + "\n".join(lines))
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         console.drop_undefined(self._metrics["train" if self.model.training else "eval"])
         saved = grpo_trainer_module.print_prompt_completions_sample
-        grpo_trainer_module.print_prompt_completions_sample = _print_completions
+        grpo_trainer_module.print_prompt_completions_sample = self._print_completions
         try:
             super().log(logs, start_time)
         finally:

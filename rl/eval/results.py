@@ -3,7 +3,8 @@
 Under `--out DIR`:
 - `results.json`: `{model label: {benchmark: metrics}}` (design section 6), merged with what an earlier run of the
   same DIR wrote for other models or benchmarks;
-- `samples.parquet`: one row per completion of this run (model, benchmark, id, sample, completion, score, passed);
+- `samples.parquet`: one row per completion (model, benchmark, id, sample, completion, score, passed), merged like
+  `results.json`;
 - `cache/gen-<key>.jsonl`: generated completions, keyed by model (its weights' fingerprint), benchmark data and
   generation settings: a rescore (e.g. after a sandbox outage) does not regenerate;
 - `cache/<key>/`: a finished benchmark (`result.json`, `samples.parquet`), keyed by the generation key plus the
@@ -79,8 +80,8 @@ class Store:
         _write_atomic(folder / RESULTS_FILE, json.dumps(metrics, indent=2) + "\n")
 
     def write_outputs(self, results: dict[str, dict[str, dict[str, Any]]], keys: list[tuple[str, str, str]]) -> None:
-        """Merge `results` into `results.json`; write `samples.parquet` from the cache entries `keys`
-        (label, benchmark, result key)."""
+        """Merge `results` into `results.json`, and the samples of the cache entries `keys` (label, benchmark, result
+        key) into `samples.parquet`."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -91,8 +92,18 @@ class Store:
         _write_atomic(path, json.dumps(merged, indent=2) + "\n")
         tables = [pq.read_table(self.cache / key / SAMPLES_FILE) for _, _, key in keys
                   if (self.cache / key / SAMPLES_FILE).is_file()]
-        if tables:
-            pq.write_table(pa.concat_tables(tables, promote_options="default"), self.root / SAMPLES_FILE)
+        if not tables:
+            return
+        new = pa.concat_tables(tables, promote_options="default")
+        samples = self.root / SAMPLES_FILE
+        if samples.is_file():  # keep earlier runs' samples of other (model, benchmark) pairs
+            old = pq.read_table(samples)
+            written = {(label, bench) for label, bench, _ in keys}
+            keep = [i for i, (m, b) in enumerate(zip(old["model"].to_pylist(), old["benchmark"].to_pylist()))
+                    if (m, b) not in written]
+            new = pa.concat_tables([old.take(keep), new], promote_options="default")
+        pq.write_table(new, samples.with_name(SAMPLES_FILE + ".tmp"))
+        os.replace(samples.with_name(SAMPLES_FILE + ".tmp"), samples)
 
 
 def _cell(m: dict[str, Any]) -> str:

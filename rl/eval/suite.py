@@ -1,6 +1,6 @@
 """Eval suites: YAML -> dataclasses, with `--set` overrides, validated in one place before any model loads.
 
-A suite is a name under `configs/eval/` (`qwq` or `qwq.yaml`) or a path. Every error is a `ConfigError` naming the
+A suite is a path, or the name of a shipped suite (`qwq` or `qwq.yaml`, from `configs/eval/`). Every error is a `ConfigError` naming the
 key path (`benchmarks[aime24].scorer: unknown reward 'math_acc'; did you mean 'math_accuracy'?`).
 """
 
@@ -16,12 +16,12 @@ import yaml
 
 from rewards import registry
 from rewards.base import did_you_mean
+from rewards.config_paths import find_config, shipped
 from rl.config_checks import ConfigError, check_keys, choice, integer, mapping, number, string
 from rl.data.adapters import ADAPTERS
 from rl.data.sources import looks_local, resolve_local
 from rl.overrides import OverrideError, apply_overrides
 
-SUITE_DIR = Path(__file__).resolve().parents[2] / "configs" / "eval"
 BACKEND_NAMES = ("hf", "vllm")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -227,16 +227,13 @@ def parse_suite(data: Any, name: str, source_path: str | None = None) -> Suite:
 
 
 def resolve_suite_path(ref: str | Path) -> Path:
-    """A path as given, else `configs/eval/<ref>` or `configs/eval/<ref>.yaml`."""
-    path = Path(ref)
-    if path.is_file():
-        return path
-    for cand in (SUITE_DIR / path, SUITE_DIR / f"{path}.yaml"):
-        if cand.is_file():
-            return cand
-    shipped = sorted(p.stem for p in SUITE_DIR.glob("*.yaml"))
-    raise ConfigError(f"suite {str(ref)!r} not found{did_you_mean(path.stem, shipped)} (looked in . and "
-                      f"{SUITE_DIR}, which has: {', '.join(shipped)})")
+    """A path as given, else the shipped suite of that name (`configs/eval/<ref>.yaml`, or installed configs)."""
+    found = find_config("eval", ref)
+    if found is None:
+        names = shipped("eval")
+        raise ConfigError(f"suite {str(ref)!r} not found (not a file, nor a shipped suite: {', '.join(names) or 'none'}"
+                          f"{did_you_mean(Path(ref).stem, names)})")
+    return found
 
 
 def load_suite(ref: str | Path, overrides: Sequence[str] = ()) -> Suite:

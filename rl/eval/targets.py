@@ -38,8 +38,15 @@ def fingerprint(model: str) -> str:
     return hashlib.sha256(json.dumps([str(path.resolve()), stat]).encode()).hexdigest()[:16]
 
 
-def _norm(ref: str) -> str:
-    return str(Path(ref).resolve()) if Path(ref).exists() else ref
+def _norm(ref: str, output_dir: Path) -> str:
+    """A recorded input model as an absolute path; a relative stage folder recorded from another working directory
+    (`runs/x/stage1`) is matched to this output_dir's folder of that name."""
+    path = Path(ref)
+    if path.exists():
+        return str(path.resolve())
+    if not path.is_absolute() and path.parent.name == output_dir.name and (output_dir / path.name / DONE_FILE).is_file():
+        return str((output_dir / path.name).resolve())
+    return ref
 
 
 def pipeline_models(output_dir: Path) -> list[tuple[str, str]]:
@@ -47,7 +54,7 @@ def pipeline_models(output_dir: Path) -> list[tuple[str, str]]:
     done: dict[str, tuple[str, str]] = {}  # stage folder -> (stage name, input model)
     for marker in sorted(output_dir.glob(f"*/{DONE_FILE}")):
         record = json.loads(marker.read_text())
-        done[str(marker.parent.resolve())] = (marker.parent.name, _norm(str(record.get("input_model", ""))))
+        done[str(marker.parent.resolve())] = (marker.parent.name, _norm(str(record.get("input_model", "")), output_dir))
     following = {inp: folder for folder, (_, inp) in done.items()}
     firsts = [folder for folder, (_, inp) in done.items() if inp not in done]
     if not firsts:
