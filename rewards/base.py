@@ -86,6 +86,9 @@ class Reward:
     # True for verifiers whose `None` on a row of their task means "could not be scored" (infrastructure failure):
     # the trainer then excludes that sample from every reward (`rl.trainer`).
     unscored_excludes_row: ClassVar[bool] = False
+    # True for verifiers of correctness (math_accuracy, code_tests, rule_checks): the stage's default dynamic-sampling
+    # metric (`rl.dynamic_sampling`). Shaping rewards (format, length, repetition) and learned reward models are not.
+    accuracy: ClassVar[bool] = False
 
     def __init__(self, **kwargs: Any) -> None:
         options = parse_kwargs(self.name or type(self).__name__, self.Kwargs, kwargs, self.renamed)

@@ -74,6 +74,7 @@ class CodeTests(Reward):
     tasks = ("code",)
     columns = ("tests",)
     unscored_excludes_row = True
+    accuracy = True
     Kwargs = CodeTestsKwargs
     renamed = {"sandbox_url": "urls", "timeout_s": "http_timeout_s"}
     scoring: str

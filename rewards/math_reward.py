@@ -38,6 +38,7 @@ class MathAccuracy(Reward):
     tasks = ("math",)
     columns = ("answer",)
     unscored_excludes_row = True
+    accuracy = True
     Kwargs = MathAccuracyKwargs
     renamed = {"timeout_s": "verify_timeout_s"}
     verify_timeout_s: float

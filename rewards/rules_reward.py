@@ -32,6 +32,7 @@ class RuleChecks(Reward):
 
     tasks = ("general",)
     columns = ("constraints",)
+    accuracy = True
 
     Kwargs = RuleChecksKwargs
     mode: str
