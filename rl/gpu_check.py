@@ -48,7 +48,8 @@ def versions(args: list[str]) -> int:
     gpu = "no CUDA device"
     if torch.cuda.is_available():
         props = torch.cuda.get_device_properties(0)
-        gpu = f"{props.name} ({props.total_memory / 2**30:.0f} GiB) x {torch.cuda.device_count()}, CUDA {torch.version.cuda}"
+        gpu = (f"{props.name} ({props.total_memory / 2**30:.0f} GiB) x {torch.cuda.device_count()}, "
+               f"CUDA {torch.version.cuda}")
     print(f"gpu: {gpu}")
     problems = []
     if Version(Version(found["torch"]).base_version) != TORCH:

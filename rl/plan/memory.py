@@ -246,7 +246,8 @@ def plan_stage(shape: Shape, load: StageLoad, hw: Hardware) -> StagePlan:
         work = rm.batch_size * rm.max_length * layer_working_elements(rm.shape) * rm.dtype_bytes / GB
         plan.generation.append(Line("reward model forward", work, f"batch {rm.batch_size} x {rm.max_length}"))
     logits, upcast = plain_logits_gb(shape, load)
-    plan.reference += [Line("plain logits (unfused)", logits, f"{load.batch} x {load.completion_tokens} x {shape.vocab}"),
+    shape_note = f"{load.batch} x {load.completion_tokens} x {shape.vocab}"
+    plan.reference += [Line("plain logits (unfused)", logits, shape_note),
                        Line("fp32 log-softmax of one sequence", upcast, "unfused path only")]
     if load.generation == "vllm-colocate":
         vllm = _vllm_colocate(shape, load, hw, plan)
