@@ -42,6 +42,7 @@ _MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOT
 _PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:or|and)\b)[A-Za-z]{2,}")
 _MATH_CHAR = re.compile(r"[\d\\$^_=+*/()\[\]{}<>|]")
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|incorrect)\b", re.IGNORECASE)
+_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably)\b", re.IGNORECASE)
 MAX_EXPRESSION_CHARS = 1000
 MAX_JOINER_CHARS = 200
 
@@ -126,6 +127,8 @@ def _after_last_word(value: str) -> str:
         return value
     if _NEGATION.search(masked):
         return ""  # "the answer is not 5" states no answer
+    if _HEDGE.search(masked):
+        return value  # "5 or maybe 6": kept whole, so it reads as alternatives
     tail = value[words[-1].end():].strip(" \t:,;")
     return tail if tail.strip("$ ") else value
 
@@ -137,7 +140,9 @@ def _marker_value(tail: str) -> str:
         closer = _CLOSERS[m.group(1)]
         end = tail.find(closer, m.end())
         inline = closer in ("$", "\\)")
-        if end > m.end() and not (inline and "\n" in tail[m.end():end]):  # inline math stays on one line
+        rest = tail[end + len(closer):].split("\n", 1)[0][:MAX_EXPRESSION_CHARS]
+        hedged = _HEDGE.search(rest[:_SENTENCE_END.search(rest + ".").start()])  # "$5$ or maybe $6$"
+        if end > m.end() and not (inline and "\n" in tail[m.end():end]) and not hedged:  # inline math: one line
             return tail[m.end():end].strip()
     line = tail.split("\n", 1)[0][:MAX_EXPRESSION_CHARS]  # a final-answer sentence is short: bounded work
     cut = _SENTENCE_END.search(line)

@@ -91,6 +91,9 @@ def test_interval_end_points_are_not_thousands():
     ("5", "</think>5 is wrong", "no_answer"),
     ("5", "</think>\\boxed{5 \\text{ is wrong}}", "mismatch"),
     ("5", "</think>\\boxed{5 \\text{ apples}}", "equal"),
+    ("6", "</think>The answer is $x = 5$ or maybe $6$.", "hedged"),                # hedging in a marker sentence
+    ("6", "</think>Final answer: either 5 or 6", "hedged"),
+    ("6", "</think>5 or maybe 6", "hedged"),
 ])
 def test_extraction_classes(gold, response, reason):
     assert verify_batch([(gold, response)], timeout_s=SLOW_OK)[0].reason == reason
