@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -96,3 +97,30 @@ def test_vllm_model_is_qwen2_5_0_5b_shaped_with_the_smoke_tokenizer(tmp_path):
     assert (config.num_hidden_layers, config.hidden_size, config.num_key_value_heads) == (24, shape.hidden, 2)
     assert len(tok) <= config.vocab_size < len(tok) + 64 and tok.chat_template
     assert json.loads((tmp_path / "model" / "config.json").read_text())["dtype"] == "bfloat16"
+
+
+def _vllm_serve_flags(script: Path) -> set[str]:
+    """The --flags of every `trl vllm-serve` command in a launch script (continuation lines included)."""
+    flags, lines = set(), script.read_text().splitlines()
+    for i, line in enumerate(lines):
+        if "vllm-serve --" not in line:
+            continue
+        command = line
+        while command.rstrip().endswith("\\"):
+            i += 1
+            command = command.rstrip()[:-1] + lines[i]
+        flags |= set(re.findall(r"(?<=\s)--([a-z][a-z-]*)", command[command.index("vllm-serve"):].split(">")[0]))
+    return flags
+
+
+@pytest.mark.parametrize("script", ["gpu_check.sh", "vllm_server.sh", "slurm_multinode.sbatch"])
+def test_vllm_serve_flags_are_trls_own(script):
+    """Flags `trl vllm-serve` does not know would be passed on to `vllm serve` unchecked."""
+    import dataclasses
+
+    from trl.scripts.vllm_serve import ScriptArguments
+
+    flags = _vllm_serve_flags(ROOT / "launch" / script)
+    assert "model" in flags and "port" in flags
+    fields = {f.name for f in dataclasses.fields(ScriptArguments)}
+    assert {f.replace("-", "_") for f in flags} <= fields
