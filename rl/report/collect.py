@@ -54,16 +54,17 @@ def _stage_logs(root: Path) -> list[StageLog]:
     return stages
 
 
-def _best_and_worst(samples_path: Path, per_benchmark: int = 1) -> list[dict[str, Any]]:
-    """For each (model, benchmark): the highest- and lowest-scoring completions (texts cut to a readable length)."""
-    if not samples_path.is_file():
+def _best_and_worst(samples_path: Path, model: str | None, per_benchmark: int = 1) -> list[dict[str, Any]]:
+    """For each benchmark of `model` (the last one evaluated): the highest- and lowest-scoring completions (texts cut
+    to a readable length)."""
+    if not samples_path.is_file() or model is None:
         return []
     import pyarrow.parquet as pq
 
-    rows = [r for r in pq.read_table(samples_path).to_pylist() if r.get("score") is not None]
+    rows = [r for r in pq.read_table(samples_path).to_pylist() if r.get("score") is not None and r["model"] == model]
     picked = []
-    for key in sorted({(r["model"], r["benchmark"]) for r in rows}):
-        group = sorted((r for r in rows if (r["model"], r["benchmark"]) == key), key=lambda r: -r["score"])
+    for bench in dict.fromkeys(r["benchmark"] for r in rows):
+        group = sorted((r for r in rows if r["benchmark"] == bench), key=lambda r: -r["score"])
         for kind, chosen in (("best", group[:per_benchmark]), ("worst", group[-per_benchmark:])):
             for r in chosen:
                 picked.append({**r, "kind": kind, "completion": str(r["completion"])[:MAX_SAMPLE_CHARS],
@@ -77,10 +78,10 @@ def collect(output_dir: str | Path) -> ReportData:
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such folder")
     eval_dir = root / "eval" if (root / "eval" / "results.json").is_file() else root
-    data = ReportData(title=root.resolve().name, stages=_stage_logs(root),
-                      results=_json(eval_dir / "results.json") or {},
+    results = _json(eval_dir / "results.json") or {}
+    data = ReportData(title=root.resolve().name, stages=_stage_logs(root), results=results,
                       gates=_json(eval_dir / "gates.json") or [], release=_json(root / "RELEASE.json"),
-                      samples=_best_and_worst(eval_dir / "samples.parquet"))
+                      samples=_best_and_worst(eval_dir / "samples.parquet", next(reversed(results), None)))
     if not data.stages and not data.results:
         raise FileNotFoundError(f"{root}: nothing to report (no finished stage with trainer_state.json, no "
                                 "results.json)")

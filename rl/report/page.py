@@ -118,5 +118,5 @@ def render(data: ReportData) -> str:
             f"<h1>Run report: {_e(data.title)}</h1>"
             f"<h2>Training stages</h2>{_stages(data)}"
             f"<h2>Evaluation</h2>{_results(data)}"
-            f"<h2>Sample completions (best and worst)</h2>{_samples(data)}"
+            f"<h2>Sample completions (best and worst of the last model evaluated)</h2>{_samples(data)}"
             f"<script>{CHECK_SCRIPT}</script></body></html>")
