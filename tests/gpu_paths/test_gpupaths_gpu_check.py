@@ -124,3 +124,23 @@ def test_vllm_serve_flags_are_trls_own(script):
     assert "model" in flags and "port" in flags
     fields = {f.name for f in dataclasses.fields(ScriptArguments)}
     assert {f.replace("-", "_") for f in flags} <= fields
+
+
+def test_gpu_check_pipeline_overrides_are_valid_configs(tmp_path, monkeypatch):
+    """Every `--set` the GPU check passes to `rl train` validates on the smoke config (all at once, world size 1)."""
+    from rl.config import load_pipeline_config
+
+    text = (ROOT / "launch" / "gpu_check.sh").read_text()
+    sets = [(a or b or c).rstrip(")") for a, b, c in re.findall(r'--set (?:"([^"]+)"|\'([^\']+)\'|(\S+))', text)]
+    sets = [s.replace("$OUT", str(tmp_path)).replace("$VLLM_MODEL", str(tmp_path / "qwen05_random"))
+            for s in sets if not s.startswith("generation.")]  # generation.*: the eval suite's, not the pipeline's
+    for folder in ("smoke_ckpt/cold_start", "smoke_ckpt/reward_model", "qwen05_random"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "config.json").write_text("{}")
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    config = load_pipeline_config(ROOT / "configs" / "pipeline" / "smoke_cpu.yaml", sets)
+    grpo = config.stages[0].grpo_args
+    assert grpo["use_vllm"] and grpo["vllm_mode"] == "colocate" and grpo["vllm_max_model_length"] == 1024
+    assert config.model_options.dtype == "bfloat16" and config.model_options.lora.r == 8
+    rm = next(s for s in config.stages[1].rewards if s.name == "reward_model")
+    assert rm.kwargs["device"] == "auto" and rm.kwargs["dtype"] == "bfloat16"
