@@ -129,11 +129,14 @@ def test_vllm_serve_flags_are_trls_own(script):
 def test_gpu_check_pipeline_overrides_are_valid_configs(tmp_path, monkeypatch):
     """Every `--set` the GPU check passes to `rl train` validates on the smoke config (all at once, world size 1)."""
     from rl.config import load_pipeline_config
+    from rl.eval.suite import load_suite
 
     text = (ROOT / "launch" / "gpu_check.sh").read_text()
     sets = [(a or b or c).rstrip(")") for a, b, c in re.findall(r'--set (?:"([^"]+)"|\'([^\']+)\'|(\S+))', text)]
+    eval_sets = [s for s in sets if s.startswith("generation.")]  # the eval suite's, not the pipeline's
+    assert load_suite("smoke_cpu", eval_sets).generation.backend == "vllm"
     sets = [s.replace("$OUT", str(tmp_path)).replace("$VLLM_MODEL", str(tmp_path / "qwen05_random"))
-            for s in sets if not s.startswith("generation.")]  # generation.*: the eval suite's, not the pipeline's
+            for s in sets if s not in eval_sets]
     for folder in ("smoke_ckpt/cold_start", "smoke_ckpt/reward_model", "qwen05_random"):
         (tmp_path / folder).mkdir(parents=True)
         (tmp_path / folder / "config.json").write_text("{}")
