@@ -65,7 +65,7 @@ class RunnerSpec:
             return
         r, w = os.pipe()
         try:
-            os.write(w, seccomp.program())
+            os.write(w, seccomp.bwrap_filter())
             os.close(w)
             yield self._argv(r), {**self._popen_kwargs(), "pass_fds": (r,)}
         finally:
@@ -78,8 +78,8 @@ class RunnerSpec:
             tmp = tempfile.mkdtemp(prefix="sandbox-unsafe-")
             self._tmp_dirs.append(tmp)
             return [python, "-I", "-c", RUNNER_SOURCE, "--no-ns", "--tmp", tmp, *opts]
-        if seccomp_fd is not None:  # the program filter, installed by the runner in every test's process
-            opts += ["--program-seccomp", seccomp.program_filter().hex()]
+        if seccomp_fd is not None:  # the second filter, installed by the runner once its setup is done
+            opts += ["--seccomp-after-setup", seccomp.after_setup_filter().hex()]
         bwrap = shutil.which("bwrap")
         return [
             bwrap, "--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",

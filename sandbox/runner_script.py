@@ -14,9 +14,10 @@ The server starts one runner per worker and talks to it over stdin/stdout with f
             or when a ``stop`` frame from the server (stop_on_first_failure) is waiting between two tests.
 
 Each test (and each compile) is ONE fork of this warm process: the child becomes pid 1 of a fresh PID namespace,
-starts its own session, applies rlimits, sets no_new_privs, drops every capability, installs the program seccomp
-filter, then runs the program (Python: the code object compiled once at load; C++: the binary compiled once,
-passed as a close-on-exec fd). bwrap's seccomp filter applies throughout. When the child exits, the kernel kills every process left in its PID
+starts its own session, applies rlimits, sets no_new_privs, drops every capability, then runs the program
+(Python: the code object compiled once at load; C++: the binary compiled once, passed as a close-on-exec fd).
+bwrap's seccomp filter applies throughout; a second one (sandbox/seccomp.py) is installed once our own setup is
+done, and so covers every test. When the child exits, the kernel kills every process left in its PID
 namespace (setsid double-forked daemons included). The only writable place is the size-capped /tmp, which is
 replaced by a fresh tmpfs after any run that left something in it. The runner kills the child on timeout or
 output limit (stdio mode; in call and assert modes stdout is not judged: it is truncated, never a limit).
@@ -40,9 +41,9 @@ FILE_MB = int(sys.argv[sys.argv.index("--file-mb") + 1]) if "--file-mb" in sys.a
 # The only writable place: bwrap's size-capped tmpfs /tmp (unsafe mode: a private temporary directory).
 TMP = sys.argv[sys.argv.index("--tmp") + 1] if "--tmp" in sys.argv else "/tmp"
 TMP_MB = int(sys.argv[sys.argv.index("--tmp-mb") + 1]) if "--tmp-mb" in sys.argv else 64
-# The program filter (sandbox/seccomp.py), installed in every test's process on top of bwrap's filter.
-PROGRAM_FILTER = ctypes.create_string_buffer(bytes.fromhex(sys.argv[sys.argv.index("--program-seccomp") + 1])) \
-    if "--program-seccomp" in sys.argv else None
+# The after-setup seccomp filter (sandbox/seccomp.py), stacked on bwrap's once our own setup is done.
+AFTER_SETUP_FILTER = bytes.fromhex(sys.argv[sys.argv.index("--seccomp-after-setup") + 1]) \
+    if "--seccomp-after-setup" in sys.argv else b""
 CLONE_NEWNS, CLONE_NEWPID = 0x00020000, 0x20000000
 MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE, MNT_DETACH = 2, 4, 16384, 1 << 18, 2
 STDERR_KEEP = 4096
@@ -71,9 +72,6 @@ def _lock_down(memory_mb: int, time_s: float, nofile: int = 256) -> None:
         hdr = ctypes.create_string_buffer(struct.pack("Ii", 0x20080522, 0))
         data = ctypes.create_string_buffer(24)
         _check(LIBC.capset(hdr, data), "capset")
-        if PROGRAM_FILTER is not None:  # prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &sock_fprog), stacked
-            fprog = struct.pack("@HP", (len(PROGRAM_FILTER) - 1) // 8, ctypes.addressof(PROGRAM_FILTER))
-            _check(LIBC.prctl(22, 2, ctypes.c_char_p(fprog), 0, 0), "seccomp")
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
 
 
@@ -359,6 +357,11 @@ def main() -> None:
         _check(LIBC.unshare(CLONE_NEWNS), "unshare(mnt)")
         _check(LIBC.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None), "mount private")
         _mount_tmp()
+        if AFTER_SETUP_FILTER:  # prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &sock_fprog), after no_new_privs
+            _check(LIBC.prctl(38, 1, 0, 0, 0), "no_new_privs")
+            prog = ctypes.create_string_buffer(AFTER_SETUP_FILTER, len(AFTER_SETUP_FILTER))
+            fprog = struct.pack("@HP", len(AFTER_SETUP_FILTER) // 8, ctypes.addressof(prog))
+            _check(LIBC.prctl(22, 2, ctypes.c_char_p(fprog), 0, 0), "seccomp")
     devnull = os.open("/dev/null", os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)

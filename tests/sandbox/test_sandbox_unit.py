@@ -148,7 +148,7 @@ def test_metrics_render():
 
 
 def test_seccomp_program_shape():
-    for prog in (seccomp.program(), seccomp.program_filter()):
+    for prog in (seccomp.bwrap_filter(), seccomp.after_setup_filter()):
         assert len(prog) % 8 == 0 and len(prog) // 8 < 256
         last = struct.unpack("=HBBI", prog[-8:])
         assert last == (0x06, 0, 0, 0x7FFF0000)  # default: allow
