@@ -26,6 +26,7 @@ from rewards.hints import did_you_mean
 from rewards.registry import get as get_reward
 from rl.config_checks import ConfigError, check_keys, choice, integer, mapping, number, string
 from rl.data.adapters import ADAPTERS
+from rl.dynamic_sampling.config import parse_dynamic_sampling
 from rl.data.schema import ROW_COLUMNS, TASKS
 from rl.data.sources import looks_local, peek_rows, resolve_local
 from rl.grpo import (GrpoKeys, check_batch_shapes, check_grpo_keys, evaluates, grpo_args, split_group_problem,
@@ -256,6 +257,7 @@ def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None, sand
         system_prompt=string(data.get("system_prompt"), f"{where}.system_prompt", none_ok=True),
         max_prompt_tokens=integer(data.get("max_prompt_tokens"), f"{where}.max_prompt_tokens", 1, none_ok=True),
         eval_fraction=eval_fraction,
+        dynamic_sampling=parse_dynamic_sampling(data.get("dynamic_sampling"), rewards, f"{where}.dynamic_sampling"),
     )
 
 

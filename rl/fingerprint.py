@@ -89,6 +89,8 @@ def stage_payload(model_options: ModelOptions, seed: int, stage: StageSpec, inpu
         "model_options": dataclasses.asdict(model_options),
         "seed": seed,
         "input": input_id,
+        # only when given, so the hashes of stages without it stay what they were
+        **({"dynamic_sampling": dataclasses.asdict(stage.dynamic_sampling)} if stage.dynamic_sampling else {}),
     }
 
 

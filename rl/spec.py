@@ -62,6 +62,17 @@ class SandboxOptions:
 
 
 @dataclass
+class DynamicSamplingOptions:
+    """A stage's `dynamic_sampling` block (`rl.dynamic_sampling`): drop GRPO groups whose `metric` rewards (reward
+    names of the stage; by default its accuracy rewards) have zero variance, and refill the batch from new prompts,
+    up to `max_rounds` generation rounds per step."""
+
+    enabled: bool = True
+    metric: list[str] = field(default_factory=list)
+    max_rounds: int = 4
+
+
+@dataclass
 class StageSpec:
     """One GRPO stage, fully validated.
 
@@ -81,6 +92,7 @@ class StageSpec:
     system_prompt: str | None = None
     max_prompt_tokens: int | None = None
     eval_fraction: float = 0.0
+    dynamic_sampling: DynamicSamplingOptions | None = None
 
     @property
     def evaluates(self) -> bool:

@@ -82,6 +82,7 @@ def run_stage(pipeline: PipelineSpec, stage: StageSpec, model: str) -> StageResu
     from rewards.config import build_rewards
     from rl.data import DataError, load_stage_datasets
     from rl.grpo import grpo_config
+    from rl.dynamic_sampling.trainer import with_dynamic_sampling
     from rl.trainer import PipelineGRPOTrainer
 
     start = time.monotonic()
@@ -94,7 +95,8 @@ def run_stage(pipeline: PipelineSpec, stage: StageSpec, model: str) -> StageResu
     if stage.evaluates and eval_ds is None:
         raise DataError(f"stage {stage.name}: eval_fraction {stage.eval_fraction} held out no rows (every source "
                         "has fewer than 2 rows); set eval_fraction to 0 or add rows")
-    trainer = PipelineGRPOTrainer(
+    trainer_cls = with_dynamic_sampling(PipelineGRPOTrainer, stage.dynamic_sampling)
+    trainer = trainer_cls(
         model=model,
         reward_funcs=funcs,
         args=args,
