@@ -49,13 +49,15 @@ class RunnerSpec:
             raise IsolationUnavailable(
                 "bubblewrap (bwrap) not found: install the Debian/Ubuntu 'bubblewrap' package, "
                 "or pass --unsafe-no-isolation (NOT safe for untrusted code)")
-        if self.python is None:
+        chosen = self.python is not None
+        if not chosen:
             self.python = sandbox_python() if self.isolated else os.path.realpath(sys.executable)
         # probed as the user the sandbox runs as: it, not the server's user, must be able to read its files
         self.interpreter: Interpreter = probe(self.python, self._user().get("user"))
-        if self.interpreter.hidden:
-            log.warning("sys.path entries of %s outside its prefixes stay hidden in the sandbox: %s",
-                        self.interpreter.executable, ", ".join(self.interpreter.hidden))
+        if self.interpreter.hidden:  # the default's are /usr/local's site dirs, masked as always: no warning
+            log.log(logging.WARNING if chosen else logging.INFO,
+                    "sys.path entries of %s outside its prefixes stay hidden in the sandbox: %s",
+                    self.interpreter.executable, ", ".join(self.interpreter.hidden))
 
     @contextlib.contextmanager
     def launch(self) -> Iterator[tuple[list[str], dict]]:
