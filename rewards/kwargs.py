@@ -47,18 +47,21 @@ class KwargInfo:
     convert: Callable[[Any], Any] | None = None
     need: str | None = None
     infra: bool = False
+    model_ref: bool = False
 
 
 def kwarg(default: Any, help: str, *, ge: float | None = None, gt: float | None = None, le: float | None = None,
           lt: float | None = None, choices: tuple[Any, ...] | None = None,
-          convert: Callable[[Any], Any] | None = None, need: str | None = None, infra: bool = False) -> Any:
+          convert: Callable[[Any], Any] | None = None, need: str | None = None, infra: bool = False,
+          model_ref: bool = False) -> Any:
     """A declared reward kwarg: a dataclass field with its default and validation metadata.
 
     `convert` runs after the type and range checks on a value that is not None, and returns the value stored; it
-    raises `ValueError` or `TypeError` saying what is wrong.
+    raises `ValueError` or `TypeError` saying what is wrong. `model_ref` marks a model reference (a local folder or
+    a hub id), which the pipeline checks before a run starts (`rl.preflight`).
     """
     info = KwargInfo(help=help, ge=ge, gt=gt, le=le, lt=lt, choices=choices, convert=convert, need=need,
-                     infra=infra)
+                     infra=infra, model_ref=model_ref)
     return dataclasses.field(default=default, metadata={_META: info})
 
 
@@ -70,6 +73,11 @@ def fields(kwargs_cls: type) -> dict[str, tuple[dataclasses.Field, KwargInfo]]:
 def needs_of(kwargs_cls: type) -> dict[str, str]:
     """`{kwarg name: run value name}` for the kwargs that stand for a run value."""
     return {name: info.need for name, (_, info) in fields(kwargs_cls).items() if info.need}
+
+
+def model_ref_kwargs(kwargs_cls: type) -> set[str]:
+    """Names of the kwargs that name a model (a local folder or a hub id)."""
+    return {name for name, (_, info) in fields(kwargs_cls).items() if info.model_ref}
 
 
 def infra_kwargs(kwargs_cls: type) -> set[str]:

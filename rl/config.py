@@ -32,7 +32,8 @@ from rl.data.sources import looks_local, peek_rows, resolve_local
 from rl.grpo import (GrpoKeys, check_batch_shapes, check_grpo_keys, evaluates, grpo_args, split_group_problem,
                      world_size)
 from rl.overrides import OverrideError, apply_overrides
-from rl.spec import DatasetSource, EvalOptions, LoraOptions, ModelOptions, PipelineSpec, SandboxOptions, StageSpec
+from rl.spec import (DatasetSource, EvalOptions, LoraOptions, ModelOptions, PipelineSpec, SandboxOptions,
+                     SigtermOptions, StageSpec)
 from sandbox.client import SANDBOX_URL_ENV, parse_urls
 
 __all__ = ["ConfigError", "DatasetSource", "LoraOptions", "ModelOptions", "PipelineSpec", "SandboxOptions",
@@ -261,6 +262,16 @@ def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None, sand
     )
 
 
+def parse_on_sigterm(data: Any) -> SigtermOptions:
+    """`on_sigterm: {save: true, grace_s: 30}` (`rl.signals`)."""
+    data = mapping(data, "on_sigterm")
+    check_keys(data, _fields(SigtermOptions), "on_sigterm")
+    save = data.get("save", True)
+    if not isinstance(save, bool):
+        raise ConfigError(f"on_sigterm.save: expected true/false, got {save!r}")
+    return SigtermOptions(save=save, grace_s=number(data.get("grace_s", 30.0), "on_sigterm.grace_s", 0.0, 86400.0))
+
+
 def parse_eval(data: Any, config_dir: Path | None) -> EvalOptions | None:
     """The `eval:` block: a suite (a path, also relative to the config's folder, or a shipped name; validated in
     full by `rl.eval.suite`), `before`, and `gate` rules on its benchmarks."""
@@ -332,7 +343,8 @@ def parse_pipeline_config(data: Any, source_path: str | None = None,
     pipeline = PipelineSpec(model=model, output_dir=output_dir, stages=stages, seed=seed,
                             report_to=parse_report_to(data.get("report_to", [])),
                             model_options=parse_model_options(data.get("model_options")),
-                            sandbox=sandbox, eval=parse_eval(data.get("eval"), config_dir), source_path=source_path)
+                            sandbox=sandbox, eval=parse_eval(data.get("eval"), config_dir),
+                            on_sigterm=parse_on_sigterm(data.get("on_sigterm")), source_path=source_path)
     for stage in stages:
         stage.grpo_args = grpo_args(pipeline, stage)
     return pipeline

@@ -29,7 +29,9 @@ from rewards import needs
 from rl.eval.gate import GateFailed, write_release
 from rl.eval.in_pipeline import PipelineEval
 from rl.fingerprint import model_fingerprint, stage_hash
+from rl.preflight import check_before_run
 from rl.spec import PipelineSpec, StageSpec
+from rl.stage_record import check_and_record
 from rl.stage import StageResult, run_stage
 
 logger = logging.getLogger(__name__)
@@ -142,6 +144,7 @@ def run_pipeline(pipeline: PipelineSpec) -> list[StageResult | None]:
     # Initialise the process group as TrainingArguments will (gloo on CPU), so the sandbox URL exchange and the
     # done-file barrier work before the first trainer exists; TrainingArguments reuses the process group.
     state = PartialState(cpu=not on_cuda())
+    check_before_run(pipeline, state)  # every stage's rows, paths, hub ids, output_dir: before any model loads
     model, input_id = str(pipeline.model), model_fingerprint(str(pipeline.model))
     evaluation = None
     if state.is_main_process:
@@ -179,6 +182,7 @@ def _run_stages(pipeline: PipelineSpec, state, evaluation: PipelineEval | None, 
                 if state.is_main_process:
                     for line in sandbox_sources(pipeline, stage):
                         logger.info("%s", line)
+                check_and_record(pipeline, stage, input_id, digest, state.is_main_process)
                 result = run_stage(pipeline, stage, model)
                 if state.is_main_process:
                     record = {"config_hash": digest, "input_model": model, "global_step": result.global_step,

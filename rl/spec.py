@@ -111,6 +111,15 @@ class EvalOptions:
 
 
 @dataclass
+class SigtermOptions:
+    """What SIGTERM does (`rl.signals`): stop after the current step, saving a checkpoint first when `save` is set
+    and the save is expected to end within `grace_s` (Slurm's KillWait: 30 s by default)."""
+
+    save: bool = True
+    grace_s: float = 30.0
+
+
+@dataclass
 class PipelineSpec:
     """A whole pipeline: the input model, where stages write, the stages in order, and run-wide options."""
 
@@ -122,6 +131,7 @@ class PipelineSpec:
     model_options: ModelOptions = field(default_factory=ModelOptions)
     sandbox: SandboxOptions = field(default_factory=SandboxOptions)
     eval: EvalOptions | None = None
+    on_sigterm: SigtermOptions = field(default_factory=SigtermOptions)
     source_path: str | None = None   # the YAML file it was loaded from (absolute)
 
     def stage_dir(self, stage: StageSpec) -> Path:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rl import models
+from rl import models, signals
+from rl.checkpoints import disk_full_named, live_checkpoint_bytes
 from rl.spec import PipelineSpec, StageSpec
 
 logger = logging.getLogger(__name__)
@@ -39,10 +40,11 @@ class StageResult:
 
 
 def last_checkpoint(stage_dir: str | Path) -> str | None:
-    """The newest `checkpoint-N` folder in `stage_dir`, or None."""
-    from transformers.trainer_utils import get_last_checkpoint
+    """The newest complete `checkpoint-N` folder in `stage_dir`, or None; newer incomplete ones (a save that died
+    half-way) are skipped with a warning (`rl.checkpoints`)."""
+    from rl.checkpoints import newest_complete
 
-    return get_last_checkpoint(str(stage_dir)) if Path(stage_dir).is_dir() else None
+    return newest_complete(stage_dir)[0]
 
 
 def stage_metrics(log_history: list[dict[str, Any]]) -> dict[str, float]:
@@ -105,6 +107,8 @@ def run_stage(pipeline: PipelineSpec, stage: StageSpec, model: str) -> StageResu
         processing_class=tokenizer,
         peft_config=models.lora_config(pipeline.model_options),
     )
+    if (stop := signals.current()) is not None:
+        trainer.add_callback(signals.StopOnSigterm(stop, trainer))
     resume = last_checkpoint(stage_dir)
     if resume:
         logger.info("stage %s: resuming from %s", stage.name, resume)
@@ -113,7 +117,9 @@ def run_stage(pipeline: PipelineSpec, stage: StageSpec, model: str) -> StageResu
         trainer.train(resume_from_checkpoint=resume)
     finally:
         trainer.close_rewards()
-    _save(trainer, tokenizer, pipeline, model, stage_dir)
+    signals.check_stopped()  # SIGTERM: the stage is not finished; a rerun resumes it
+    with disk_full_named(stage_dir, lambda: live_checkpoint_bytes(trainer.model, None)):
+        _save(trainer, tokenizer, pipeline, model, stage_dir)
     result = StageResult(
         name=stage.name,
         output_dir=str(stage_dir),

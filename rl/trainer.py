@@ -71,6 +71,17 @@ class PipelineGRPOTrainer(GRPOTrainer):
             tasks = gather_object(tasks)
         return exclude_unscored_rows(rewards, tasks, self.reward_funcs)
 
+    def _save_checkpoint(self, model, trial) -> None:
+        """Trainer's checkpoint save; a full disk becomes one `DiskFullError` naming the folder and the space a
+        checkpoint needs (`rl.checkpoints`)."""
+        from pathlib import Path
+
+        from rl.checkpoints import disk_full_named, live_checkpoint_bytes
+
+        folder = Path(self._get_output_dir(trial=trial)) / f"checkpoint-{self.state.global_step}"
+        with disk_full_named(folder, lambda: live_checkpoint_bytes(self.model, self.optimizer)):
+            super()._save_checkpoint(model, trial)
+
     def close_rewards(self) -> None:
         """Release what the rewards hold on TRL's async loop (HTTP sessions), so nothing leaks at exit."""
         loop = getattr(self, "async_loop", None)

@@ -66,7 +66,7 @@ def _non_empty(value: str) -> str:
 @dataclass(frozen=True)
 class RewardModelKwargs:
     model: str | None = kwarg(None, "local path or hub id of a sequence-classification reward model (local "
-                                    "scoring); give this or url", convert=_non_empty)
+                                    "scoring); give this or url", convert=_non_empty, model_ref=True)
     url: str | None = kwarg(None, "a rewards.model.server to score with (remote scoring); give this or model",
                             convert=_http_url, infra=True)
     max_length: int = kwarg(4096, "tokens per scored pair, local scoring (the prompt is cut from the left)", ge=8)

@@ -87,9 +87,20 @@ def _describe(src: DatasetSource) -> str:
     return f"dataset {src.source!r} (adapter {src.adapter})"
 
 
-def load_source(src: DatasetSource, system_prompt: str | None, tokenizer: Any,
-                max_prompt_tokens: int | None) -> Dataset:
-    """One source as a row-schema `Dataset` (see the module doc)."""
+@dataclass
+class SourceRows:
+    """One source's usable rows, and how many raw rows it had, were bad, or too long."""
+
+    rows: list[dict[str, Any]]
+    raw: int
+    bad: Drops
+    too_long: int = 0
+
+
+def source_rows(src: DatasetSource, system_prompt: str | None, tokenizer: Any,
+                max_prompt_tokens: int | None) -> SourceRows:
+    """One source's rows, converted, templated, validated and length-filtered (see the module doc); raises
+    `DataError` naming the source when none is usable, and `DataFileError` for a data file that does not parse."""
     path = Path(src.local_path) if src.local_path else None
     raw = read_raw_rows(src.source, path, src.split, src.subset, ADAPTERS[src.adapter].inputs)
     if src.max_samples is not None:
@@ -102,6 +113,7 @@ def load_source(src: DatasetSource, system_prompt: str | None, tokenizer: Any,
                        "; ".join(bad.reasons))
     if not rows:
         raise DataError(f"{_describe(src)}: all {len(raw)} rows are bad, e.g. " + "; ".join(bad.reasons))
+    kept = rows
     if max_prompt_tokens is not None:
         lengths = prompt_lengths(tokenizer, [r["prompt"] for r in rows])
         kept = [r for r, n in zip(rows, lengths) if n <= max_prompt_tokens]
@@ -111,7 +123,13 @@ def load_source(src: DatasetSource, system_prompt: str | None, tokenizer: Any,
         if not kept:
             raise DataError(f"{_describe(src)}: every prompt is longer than max_prompt_tokens={max_prompt_tokens} "
                             f"(shortest: {min(lengths)} tokens)")
-        rows = kept
+    return SourceRows(kept, len(raw), bad, len(rows) - len(kept))
+
+
+def load_source(src: DatasetSource, system_prompt: str | None, tokenizer: Any,
+                max_prompt_tokens: int | None) -> Dataset:
+    """One source as a row-schema `Dataset` (see the module doc)."""
+    rows = source_rows(src, system_prompt, tokenizer, max_prompt_tokens).rows
     logger.info("%s: %d usable rows", _describe(src), len(rows))
     return Dataset.from_list(rows, features=FEATURES)
 

@@ -33,30 +33,56 @@ def resolve_local(ref: str, config_dir: Path | None = None) -> Path | None:
     return None
 
 
-def _iter_json(path: Path) -> Iterator[dict[str, Any]]:
-    """Rows of a .jsonl file (or a .json file holding a list of rows), parsed with `json` so that columns holding
-    objects of varying shape never hit Arrow type inference."""
-    if path.suffix == ".json":
+class DataFileError(ValueError):
+    """A local data file does not parse; the message names the file and line, with counts and the first reasons."""
+
+
+def _json_file_rows(path: Path) -> list[Any]:
+    try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        rows = data if isinstance(data, list) else data.get("data") if isinstance(data, dict) else None
-        if not isinstance(rows, list):
-            raise ValueError(f"{path}: expected a JSON list of rows (or {{'data': [...]}})")
-        yield from rows
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise DataFileError(f"{path}: not valid JSON ({e})") from None
+    rows = data if isinstance(data, list) else data.get("data") if isinstance(data, dict) else None
+    if not isinstance(rows, list):
+        raise DataFileError(f"{path}: expected a JSON list of rows (or {{'data': [...]}})")
+    return rows
+
+
+def _iter_json(path: Path, strict: bool = True) -> Iterator[dict[str, Any]]:
+    """Rows of a .jsonl file (or a .json file holding a list of rows), parsed with `json` so that columns holding
+    objects of varying shape never hit Arrow type inference.
+
+    A .jsonl line that is not JSON (or not UTF-8) raises `DataFileError` after the whole file is read, naming the
+    first bad `file:line` with how many lines are bad and the first reasons; with `strict=False` bad lines are
+    skipped."""
+    if path.suffix == ".json":
+        yield from _json_file_rows(path)
         return
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"{path}:{lineno}: invalid JSON line ({e})") from None
+    bad: list[str] = []
+    count = 0
+    with path.open("rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            if not raw.strip():
+                continue
+            count += 1
+            try:
+                row = json.loads(raw.decode("utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                bad.append(f"line {lineno}: {e}")
+                continue
+            if not bad or not strict:
+                yield row
+    if bad and strict:
+        first = bad[0].split(":", 1)[0].removeprefix("line ")
+        raise DataFileError(f"{path}:{first}: {len(bad)} of {count} lines are not JSON, e.g. "
+                            + "; ".join(bad[:3]))
 
 
 def peek_rows(path: Path, n: int = 32) -> list[dict[str, Any]]:
     """The first `n` rows of a local data file (empty for folders and formats read only through `datasets`)."""
     if path.is_file() and path.suffix in (".jsonl", ".json"):
         rows = []
-        for row in _iter_json(path):
+        for row in _iter_json(path, strict=False):
             rows.append(row)
             if len(rows) >= n:
                 break
