@@ -101,7 +101,7 @@ class Store:
             written = {(label, bench) for label, bench, _ in keys}
             keep = [i for i, (m, b) in enumerate(zip(old["model"].to_pylist(), old["benchmark"].to_pylist()))
                     if (m, b) not in written]
-            new = pa.concat_tables([old.take(keep), new], promote_options="default")
+            new = pa.concat_tables([old.take(pa.array(keep, type=pa.int64())), new], promote_options="default")
         pq.write_table(new, samples.with_name(SAMPLES_FILE + ".tmp"))
         os.replace(samples.with_name(SAMPLES_FILE + ".tmp"), samples)
 

@@ -146,5 +146,11 @@ def constraint_results(reward: Reward, row: dict[str, Any], completions: Sequenc
 
     constraints = json.loads(row["constraints"]) if isinstance(row["constraints"], str) else row["constraints"]
     prompt = prompt_text(row["prompt"])
-    texts = response_texts(reward, completions)
-    return ([check(t, constraints, prompt) for t in texts], [check(t, constraints, prompt, loose=True) for t in texts])
+    strict, loose = [], []
+    for text in response_texts(reward, completions):
+        passed = check(text, constraints, prompt)
+        failed = [i for i, ok in enumerate(passed) if not ok]  # loose differs only where strict failed
+        relaxed = dict(zip(failed, check(text, [constraints[i] for i in failed], prompt, loose=True))) if failed else {}
+        strict.append(passed)
+        loose.append([ok or relaxed[i] for i, ok in enumerate(passed)])
+    return strict, loose
