@@ -69,14 +69,19 @@ class Interpreter:
         return {"executable": self.executable, "version": self.version, "visible": list(self.roots)}
 
 
+def _showable(path: str, what: str) -> str:
+    if path == "/" or any(_under(path, f) for f in _FORBIDDEN):
+        raise InterpreterError(f"the interpreter's {what} {path!r} cannot be made visible in the sandbox "
+                               f"(it may not be '/' or lie under {', '.join(_FORBIDDEN)}); install it elsewhere, "
+                               "e.g. python3 -m venv /opt/sandbox-python")
+    return path
+
+
 def _roots(candidates: list[str]) -> tuple[str, ...]:
     """The directories to bind: absolute, not already visible, not forbidden, none inside another."""
     out: list[str] = []
     for path in sorted({os.path.normpath(p) for p in candidates}, key=len):
-        if path == "/" or any(_under(path, f) for f in _FORBIDDEN):
-            raise InterpreterError(f"the interpreter's prefix {path!r} cannot be made visible in the sandbox "
-                                   f"(it may not be '/' or lie under {', '.join(_FORBIDDEN)}); install it elsewhere, "
-                                   "e.g. python3 -m venv /opt/sandbox-python")
+        _showable(path, "prefix")
         if not _always_visible(path) and not any(_under(path, r) for r in out):
             out.append(path)
     return tuple(out)
@@ -114,8 +119,8 @@ def probe(path: str, as_uid: int | None = None) -> Interpreter:
             break
         target = os.readlink(hop)
         if not seen.visible(hop):
-            symlinks.append((hop, target))
+            symlinks.append((_showable(hop, "symlink"), target))
         hop = os.path.normpath(os.path.join(os.path.dirname(hop), target))
-    files = () if seen.visible(hop) else (hop,)
+    files = () if seen.visible(hop) else (_showable(hop, "executable"),)
     hidden = tuple(p for p in info["path"] if p and os.path.exists(p) and not seen.visible(p))
     return Interpreter(exe, ".".join(map(str, info["version"])), roots, tuple(symlinks), files, hidden)

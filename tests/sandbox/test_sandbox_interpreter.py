@@ -93,6 +93,21 @@ def test_only_what_is_not_already_visible_is_bound():
         "/opt/py", "/srv/venv", "/usr/local/py")
 
 
+def test_a_symlink_chain_outside_the_prefixes_is_recreated_and_tmp_refused(tmp_path):
+    base = tempfile.mkdtemp(prefix="sandbox-link-", dir="/var/tmp")
+    try:
+        link = os.path.join(base, "python")
+        os.symlink(SYSTEM_PYTHON, link)
+        interp = probe(link)
+        assert interp.roots == () and interp.files == () and interp.symlinks == ((link, SYSTEM_PYTHON),)
+        assert interp.bwrap_args() == ["--symlink", SYSTEM_PYTHON, link]
+    finally:
+        shutil.rmtree(base)
+    os.symlink(SYSTEM_PYTHON, tmp_path / "python")
+    with pytest.raises(InterpreterError, match="symlink .* may not .* lie under /tmp"):
+        probe(str(tmp_path / "python"))
+
+
 def test_unusable_interpreters_are_refused(tmp_path):
     with pytest.raises(InterpreterError, match="not an executable file"):
         probe(str(tmp_path / "missing"))
