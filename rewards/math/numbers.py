@@ -23,7 +23,7 @@ REL_TOL = 1e-6
 MAX_DIGITS = 400
 MAX_EXPONENT = 400
 MAX_POWER_DIGITS = 10**6  # a power tower with more digits than this is beyond evaluation (answer's fault)
-_TOWER = re.compile(r"\d+(?:\s*\^\s*\{?\s*\d+)+")
+_TOWER = re.compile(r"(?<!\d)\d++(?:\s*+\^\s*+\{?\s*+\d++)+")  # possessive: linear time
 
 _INT = re.compile(r"^([+-]?)(\d+)$")
 _DEC = r"[+-]?(?:\d+\.?\d*|\.\d+)"
@@ -59,18 +59,25 @@ def same_integer(a: str, b: str) -> bool | None:
     return sa == sb and da == db
 
 
+def _log10(digits: str) -> float:
+    """log10 of a non-negative integer literal of any length, without converting it (-inf for 0)."""
+    d = digits.lstrip("0")
+    return math.log10(float(d[:17])) + max(len(d) - 17, 0) if d else -math.inf
+
+
 def _tower_digits(tower: str) -> float:
-    """Decimal digits of `a^{b^{c...}}` (right-associative), as a float (inf when astronomically large)."""
-    nums = [int(n) for n in re.findall(r"\d+", tower)]
-    if nums[0] < 2:
+    """Decimal digits of `a^{b^{c...}}` (right-associative), in log space (inf when astronomically large)."""
+    nums = re.findall(r"\d+", tower)
+    if _log10(nums[0]) < math.log10(2):
         return 0.0
-    exponent = 1.0
-    for base in reversed(nums[1:]):
-        try:
-            exponent = float(base) ** exponent
-        except OverflowError:
+    exp_log = _log10(nums[-1])  # log10 of the exponent of the level below
+    for base in reversed(nums[1:-1]):
+        if exp_log > 300:
             return math.inf
-    return exponent * math.log10(nums[0])
+        exp_log = 10.0 ** exp_log * _log10(base)
+        if math.isnan(exp_log):
+            exp_log = 0.0
+    return math.inf if exp_log > 300 else 10.0 ** exp_log * _log10(nums[0])
 
 
 def too_large(s: str) -> bool:

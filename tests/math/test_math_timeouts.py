@@ -8,6 +8,7 @@ import time
 import pytest
 
 from rewards.math import verifier
+from rewards.math.numbers import too_large
 from rewards.math.pool import STARVED, VerifierPool
 
 SLOW_ANSWER = "\\int_0^1 x^{x^{x^{x}}} dx"  # sympy tries to integrate it: minutes of CPU
@@ -126,3 +127,6 @@ def test_power_tower_beyond_evaluation_is_rejected_without_a_worker():
                                       ("2^{2^{20}}", "</think>\\boxed{2^{2^{20}}}")])
     assert [v.reason for v in verdicts] == ["resource_limit", "resource_limit", "equal"]
     assert time.perf_counter() - t < 0.5
+    t = time.perf_counter()
+    assert not too_large("7" * 200_000 + "1") and too_large("7" * 4400 + "^{300}")  # linear in the length
+    assert time.perf_counter() - t < 0.2
