@@ -26,7 +26,8 @@ from typing import Any
 
 from rl.tools.environment import MALFORMED_KEY, MALFORMED_NAME
 
-TOOL_CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.S)
+# A block runs from the last `<tool_call>` before a `</tool_call>` to it: stray openers stay in the text.
+TOOL_CALL = re.compile(r"<tool_call>((?:(?!<tool_call>).)*?)</tool_call>", re.S)
 _NAME = re.compile(r'"name"\s*:\s*"([A-Za-z_][A-Za-z0-9_]*)"')
 FORMAT_HINT = 'write <tool_call>{"name": "<tool name>", "arguments": {...}}</tool_call> with valid JSON'
 # Saved with the tokenizer (transformers' response template, new style): the same format, thinking kept in content.

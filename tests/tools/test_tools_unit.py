@@ -122,6 +122,13 @@ def test_malformed_blocks_become_counted_calls(block, needle):
     assert call_["function"]["name"] == MALFORMED_NAME and needle in call_["function"]["arguments"][MALFORMED_KEY]
 
 
+def test_a_block_starts_at_its_last_opener():
+    text = '<tool_call>\n<tool_call>\n{"name": "python", "arguments": {"code": "1"}}\n</tool_call> tail </tool_call>'
+    msg = parse_hermes(text)
+    assert [c["function"] for c in msg["tool_calls"]] == [{"name": "python", "arguments": {"code": "1"}}]
+    assert msg["content"] == "<tool_call>\n tail </tool_call>"
+
+
 def test_unclosed_tool_call_is_text():
     text = 'thinking</think><tool_call>{"name": "python", "argu'
     assert parse_hermes(text) == {"role": "assistant", "content": text}
@@ -129,7 +136,7 @@ def test_unclosed_tool_call_is_text():
 
 @pytest.fixture(scope="module")
 def tiny_tokenizer(tmp_path_factory):
-    from rl.tiny import build_tokenizer
+    from rl.smoke.tiny import build_tokenizer
 
     return build_tokenizer(tmp_path_factory.mktemp("tok"))
 
