@@ -28,12 +28,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--debug", action="store_true",
                        help="also print the traceback of a user error (config, data, preflight, disk full, ...)")
     from rl.eval.cli import add_parser as add_eval_parser
+    from rl.filter.cli import add_parser as add_filter_parser
     from rl.plan.cli import add_parser as add_plan_parser
     from rl.report.cli import add_parser as add_report_parser
 
     add_eval_parser(sub)
     add_report_parser(sub)
     add_plan_parser(sub)
+    add_filter_parser(sub)
     return parser
 
 
@@ -47,7 +49,7 @@ def _quiet_logging() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit status."""
     args = _parser().parse_args(argv)
-    if args.command in ("eval", "report", "plan"):
+    if args.command in ("eval", "report", "plan", "filter"):
         import importlib
 
         _quiet_logging()

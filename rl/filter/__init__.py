@@ -1,0 +1,1 @@
+"""Offline pass-rate filtering: `python -m rl filter` (`rl.filter.cli`, `rl.filter.passrate`)."""
