@@ -156,20 +156,22 @@ def live_checkpoint_bytes(model: Any, optimizer: Any) -> int:
     return total
 
 
-def _is_disk_full(exc: BaseException) -> bool:
+def _disk_full_evidence(exc: BaseException) -> str | None:
+    """`errno` when an ENOSPC/EDQUOT OSError is in the exception chain, `text` when only a message says so."""
     seen: set[int] = set()
     stack: list[BaseException | None] = [exc]
+    found = None
     while stack:
         e = stack.pop()
         if e is None or id(e) in seen:
             continue
         seen.add(id(e))
         if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
+            return "errno"
         if any(t in str(e).lower() for t in DISK_FULL_TEXT):
-            return True
+            found = "text"
         stack += [e.__cause__, e.__context__]
-    return False
+    return found
 
 
 def disk_full_error(exc: BaseException, folder: str | Path, needed: int | None) -> DiskFullError | None:
@@ -180,16 +182,13 @@ def disk_full_error(exc: BaseException, folder: str | Path, needed: int | None) 
     folder = Path(folder)
     probe = next((p for p in (folder, *folder.parents) if p.exists()), Path("/"))
     free = shutil.disk_usage(probe).free
-    explicit = isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
-    if not _is_disk_full(exc):
-        return None
-    if not explicit and needed is not None and free >= needed and "no space" not in str(exc).lower():
+    evidence = _disk_full_evidence(exc)
+    if evidence is None or (evidence == "text" and needed is not None and free >= needed):
         return None
     need = f"; a checkpoint needs about {human_bytes(needed)}" if needed else ""
     return DiskFullError(f"disk full while saving {folder}: {human_bytes(free)} left on the disk holding {probe}"
                          f"{need}; free space or move output_dir, then rerun the same command to resume from the "
                          "last complete checkpoint")
-
 
 
 @contextlib.contextmanager

@@ -16,7 +16,6 @@ run, or, before any, the checkpoint's size at `ASSUMED_WRITE_BYTES_PER_S`.
 
 from __future__ import annotations
 
-import _thread
 import contextlib
 import signal
 import sys
@@ -65,7 +64,7 @@ class SigtermStop:
     def _overdue(self) -> None:
         if self.step is None:  # the step did not end in time: stop as SIGINT does, without saving
             self.why_not_saved = f"the step did not end within {self.options.grace_s - MARGIN_S:g} s"
-            _thread.interrupt_main()
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # a real signal ends blocking waits
 
     def left_s(self) -> float:
         return self.options.grace_s - MARGIN_S - (time.monotonic() - (self.received_at or time.monotonic()))
