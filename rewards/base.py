@@ -21,10 +21,15 @@ Completion = str | list[dict[str, Any]]
 
 
 def completion_text(completion: Completion) -> str:
-    """The generated text of one completion, conversational (list of messages) or plain."""
+    """The generated text of one completion, conversational (list of messages) or plain.
+
+    A tool rollout (assistant turn, tool results, assistant turn, ...) is read from its last tool result on: the
+    final answer is what the model wrote after the last tool turn, and tool output never counts as the model's text.
+    """
     if isinstance(completion, str):
         return completion
-    return "".join(str(m.get("content") or "") for m in completion if m.get("role", "assistant") == "assistant")
+    start = max((i + 1 for i, m in enumerate(completion) if m.get("role") == "tool"), default=0)
+    return "".join(str(m.get("content") or "") for m in completion[start:] if m.get("role", "assistant") == "assistant")
 
 
 def answer_part(text: str) -> str | None:

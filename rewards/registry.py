@@ -20,6 +20,7 @@ BUILTIN_MODULES = (
     "rewards.rules_reward",
     "rewards.model.reward",
     "rewards.constant",
+    "rewards.tool_use",
 )
 _loaded = False
 

@@ -27,6 +27,7 @@ from rewards.registry import get as get_reward
 from rl.config_checks import ConfigError, check_keys, choice, integer, mapping, number, string
 from rl.data.adapters import ADAPTERS
 from rl.dynamic_sampling.config import parse_dynamic_sampling
+from rl.tools.config import parse_tools
 from rl.data.schema import ROW_COLUMNS, TASKS
 from rl.data.sources import looks_local, peek_rows, resolve_local
 from rl.grpo import (GrpoKeys, check_batch_shapes, check_grpo_keys, evaluates, grpo_args, split_group_problem,
@@ -251,6 +252,13 @@ def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None, sand
     keys = GrpoKeys(data.get("grpo"), defaults, where)
     check_grpo_keys(keys)
     check_batch_shapes(keys, eval_fraction, world)
+    try:
+        tools, tool_options = parse_tools(data.get("tools"), data.get("tool_options"),
+                                          {"sandbox_urls": list(sandbox.urls) or None}, where)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    if not tools and any(spec.name == "tool_use" for spec in rewards):
+        raise ConfigError(f"{where}.rewards: tool_use scores tool calls, but the stage has no tools")
     return StageSpec(
         name=name, datasets=sources, rewards=bind_run_values(rewards, keys, sandbox, eval_fraction, world, where),
         reward_source=str(ref) if isinstance(ref, (str, Path)) else "inline",
@@ -259,6 +267,7 @@ def parse_stage(data: Any, i: int, defaults: dict, config_dir: Path | None, sand
         max_prompt_tokens=integer(data.get("max_prompt_tokens"), f"{where}.max_prompt_tokens", 1, none_ok=True),
         eval_fraction=eval_fraction,
         dynamic_sampling=parse_dynamic_sampling(data.get("dynamic_sampling"), rewards, f"{where}.dynamic_sampling"),
+        tools=tools, tool_options=tool_options,
     )
 
 

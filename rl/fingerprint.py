@@ -23,6 +23,7 @@ from typing import Any
 from rewards import registry
 from rewards.kwargs import infra_kwargs
 from rl.spec import ModelOptions, PipelineSpec, StageSpec
+from rl.tools.config import hash_payload as tools_hash_payload
 
 SAMPLE_BYTES = 8 << 20
 # Files of a model folder that determine the model (weights, config, tokenizer); logs and checkpoints do not.
@@ -91,6 +92,7 @@ def stage_payload(model_options: ModelOptions, seed: int, stage: StageSpec, inpu
         "input": input_id,
         # only when given, so the hashes of stages without it stay what they were
         **({"dynamic_sampling": dataclasses.asdict(stage.dynamic_sampling)} if stage.dynamic_sampling else {}),
+        **(tools_hash_payload(stage.tools, stage.tool_options) if stage.tools else {}),
     }
 
 

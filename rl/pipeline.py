@@ -33,6 +33,7 @@ from rl.preflight import check_before_run
 from rl.spec import PipelineSpec, StageSpec
 from rl.stage_record import check_and_record
 from rl.stage import StageResult, run_stage
+from rl.tools.config import bind as bind_tools, unbound_needs
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +58,9 @@ def _finished(stage_dir, digest: str) -> bool:
 
 
 def needs_sandbox(stage: StageSpec) -> bool:
-    """Whether a reward of `stage` needs sandbox URLs that were not bound when the config loaded."""
-    return any(SANDBOX_NEED in needs.unbound(spec) for spec in stage.rewards)
+    """Whether a reward or tool of `stage` needs sandbox URLs that were not bound when the config loaded."""
+    return any(SANDBOX_NEED in needs.unbound(spec) for spec in stage.rewards) or \
+        SANDBOX_NEED in unbound_needs(stage.tools)
 
 
 def sandbox_sources(pipeline: PipelineSpec, stage: StageSpec) -> list[str]:
@@ -178,7 +180,8 @@ def _run_stages(pipeline: PipelineSpec, state, evaluation: PipelineEval | None, 
                 if needs_sandbox(stage):
                     if embedded is None:
                         embedded = stack.enter_context(embedded_sandbox(pipeline.sandbox.workers))
-                    stage = dataclasses.replace(stage, rewards=needs.bind(stage.rewards, {SANDBOX_NEED: [embedded]}))
+                    stage = dataclasses.replace(stage, rewards=needs.bind(stage.rewards, {SANDBOX_NEED: [embedded]}),
+                                                tools=bind_tools(stage.tools, {SANDBOX_NEED: [embedded]}))
                 if state.is_main_process:
                     for line in sandbox_sources(pipeline, stage):
                         logger.info("%s", line)

@@ -13,6 +13,8 @@ Checked, for every stage (not only the first):
   reference, all at once, off the main thread, for at most `HUB_TIMEOUT_S` seconds. A hub that does not answer is
   an error for `rl train`, and only a warning for `--check` (which may run on a machine without the hub).
 - **Hub datasets:** the same existence check, as dataset repositories.
+- **Tools:** a stage with `tools:` needs a chat template that renders the tools, a Qwen/Hermes tool call and a tool
+  result (`rl.tools.parsing.check_chat_template`, on the input model's tokenizer when it is local or cached).
 - **output_dir:** it, or the nearest folder above it that exists, must be a writable folder (a file in the way, a
   read-only mount or missing permissions are errors), and its disk must have room for one checkpoint, estimated
   as parameters x bytes per parameter x (1 + 2 Adam states) from the input model's safetensors headers (LoRA:
@@ -290,6 +292,10 @@ def preflight(pipeline: PipelineSpec, check_only: bool, timeout_s: float = HUB_T
     usable = check_refs(model_refs(pipeline) + dataset_refs(pipeline), config_dir, findings, check_only, offline,
                         timeout_s)
     check_rows(pipeline, findings, check_only, usable)
+    if any(stage.tools for stage in pipeline.stages):  # the chat template must carry tool calls and results
+        from rl.tools.stage import template_problems
+
+        findings.problems.extend(template_problems(pipeline.stages, _tokenizer(str(pipeline.model), usable)))
     needed = checkpoint_estimate(pipeline, usable)
     if (problem := output_dir_problem(pipeline.output_dir, needed)) is not None:
         findings.problems.append(problem)

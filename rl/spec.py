@@ -93,6 +93,8 @@ class StageSpec:
     max_prompt_tokens: int | None = None
     eval_fraction: float = 0.0
     dynamic_sampling: DynamicSamplingOptions | None = None
+    tools: list[dict[str, Any]] = field(default_factory=list)  # [{name, kwargs, bound}] (rl.tools.config)
+    tool_options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def evaluates(self) -> bool:

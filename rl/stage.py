@@ -49,7 +49,8 @@ def last_checkpoint(stage_dir: str | Path) -> str | None:
 
 def stage_metrics(log_history: list[dict[str, Any]]) -> dict[str, float]:
     """Reward metrics (total and per reward) and completion length, averaged over the stage's logged steps."""
-    wanted = lambda k: k in ("reward", "completions/mean_length") or (k.startswith("rewards/") and k.endswith("/mean"))
+    wanted = lambda k: k in ("reward", "completions/mean_length") or (k.startswith("rewards/") and k.endswith("/mean")) \
+        or k.startswith("tools/")
     values: dict[str, list[float]] = {}
     for entry in log_history:
         for k, v in entry.items():
@@ -98,6 +99,12 @@ def run_stage(pipeline: PipelineSpec, stage: StageSpec, model: str) -> StageResu
         raise DataError(f"stage {stage.name}: eval_fraction {stage.eval_fraction} held out no rows (every source "
                         "has fewer than 2 rows); set eval_fraction to 0 or add rows")
     trainer_cls = with_dynamic_sampling(PipelineGRPOTrainer, stage.dynamic_sampling)
+    extra: dict[str, Any] = {}
+    if stage.tools:
+        from rl.tools.stage import tool_trainer
+
+        trainer_cls, extra = tool_trainer(trainer_cls, stage.tools, stage.tool_options, tokenizer, args,
+                                          f"stages[{stage.name}]")
     trainer = trainer_cls(
         model=model,
         reward_funcs=funcs,
@@ -106,6 +113,7 @@ def run_stage(pipeline: PipelineSpec, stage: StageSpec, model: str) -> StageResu
         eval_dataset=eval_ds,
         processing_class=tokenizer,
         peft_config=models.lora_config(pipeline.model_options),
+        **extra,
     )
     if (stop := signals.current()) is not None:
         trainer.add_callback(signals.StopOnSigterm(stop, trainer))

@@ -6,6 +6,8 @@ A line that is not such an object gets `{"error": "..."}` and processing continu
 unless `--session` keeps one rollout's state (the `python` tool's variables, the call cap) across the lines.
 NAME is a built-in tool (`python`) or a `module:function` path. The `python` tool uses `--sandbox-url`, else
 `$SANDBOX_URL`, else a sandbox server started for the run.
+
+`python -m rl.tools build-smoke OUT [--steps N] [--force]` builds the tool smoke's tiny cold start (`rl.tools.smoke`).
 """
 
 from __future__ import annotations
@@ -57,7 +59,17 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--sandbox-url", default=None, help="sandbox server(s), comma-separated")
     run.add_argument("--max-output-chars", type=int, default=ToolOptions.max_output_chars)
     run.add_argument("--max-calls", type=int, default=ToolOptions.max_calls)
+    build = sub.add_parser("build-smoke", help="build the tiny cold start of configs/pipeline/smoke_tools_cpu.yaml")
+    build.add_argument("out_dir", help="e.g. runs/smoke_tools_ckpt (cold_start/ is written there)")
+    build.add_argument("--steps", type=int, default=80, help="SFT steps on synthetic python-call traces")
+    build.add_argument("--seed", type=int, default=0)
+    build.add_argument("--force", action="store_true", help="rebuild even if already built")
     args = parser.parse_args(argv)
+    if args.command == "build-smoke":
+        from rl.tools.smoke import build_tool_cold_start
+
+        build_tool_cold_start(args.out_dir, steps=args.steps, seed=args.seed, force=args.force)
+        return 0
     with contextlib.ExitStack() as stack:
         run_values: dict[str, Any] = {}
         try:

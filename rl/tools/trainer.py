@@ -11,12 +11,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 import torch
 
 from rewards.infra import report_failures
-from rl.tools.environment import MALFORMED_NAME, ToolEnvironment
+from rl.tools.environment import MALFORMED_NAME, ToolEnvironment, close_tools
+
+logger = logging.getLogger(__name__)
 
 
 class ToolTrainerMixin:
@@ -53,3 +57,16 @@ class ToolTrainerMixin:
         detail = next((r.outage for r in records if r.outage is not None), "")
         report_failures("tools", int(outage.sum()), len(local), self.max_outage_fraction, detail=detail)
         return rewards
+
+    def close_rewards(self) -> None:
+        """Also release what the tools hold on TRL's async loop (the sandbox client's HTTP sessions)."""
+        super().close_rewards()
+        loop = getattr(self, "async_loop", None)
+        if loop is None or not loop.is_running():
+            return
+        for factory in (self.environment_factories or {}).values():
+            if isinstance(factory, type) and issubclass(factory, ToolEnvironment):
+                try:
+                    asyncio.run_coroutine_threadsafe(close_tools(factory), loop).result(timeout=10)
+                except Exception as e:  # best effort: training already finished and was saved
+                    logger.warning("closing tools failed: %s", e)
