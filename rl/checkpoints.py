@@ -186,7 +186,7 @@ def disk_full_error(exc: BaseException, folder: str | Path, needed: int | None) 
     if evidence is None or (evidence == "text" and needed is not None and free >= needed):
         return None
     need = f"; a checkpoint needs about {human_bytes(needed)}" if needed else ""
-    return DiskFullError(f"disk full while saving {folder}: {human_bytes(free)} left on the disk holding {probe}"
+    return DiskFullError(f"no room to save {folder}: {human_bytes(free)} left on the disk holding {probe}"
                          f"{need}; free space or move output_dir, then rerun the same command to resume from the "
                          "last complete checkpoint")
 

@@ -79,7 +79,7 @@ def test_disk_full_errors_name_the_folder_and_the_space_needed(tmp_path):
     folder = tmp_path / "s1" / "checkpoint-12"
     error = disk_full_error(OSError(errno.ENOSPC, "No space left on device"), folder, 3 << 30)
     assert isinstance(error, DiskFullError) and error.errno == errno.ENOSPC
-    assert str(error).startswith(f"disk full while saving {folder}: ")
+    assert str(error).startswith(f"no room to save {folder}: ")
     assert "a checkpoint needs about 3.0 GiB" in str(error) and "rerun the same command to resume" in str(error)
     # torch's stream errors carry no errno: a full disk is blamed only when the disk has less room than needed.
     stream = RuntimeError("[enforce fail at inline_container.cc:664] . PytorchStreamWriter failed writing file "
@@ -90,7 +90,7 @@ def test_disk_full_errors_name_the_folder_and_the_space_needed(tmp_path):
 
 
 def test_disk_full_named_rewraps_only_disk_full_failures(tmp_path):
-    with pytest.raises(DiskFullError, match="disk full while saving"):
+    with pytest.raises(DiskFullError, match="no room to save"):
         with disk_full_named(tmp_path / "checkpoint-2", lambda: 10):
             raise RuntimeError("failed") from OSError(errno.ENOSPC, "No space left on device")
     with pytest.raises(KeyError):
