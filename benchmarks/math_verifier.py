@@ -1,14 +1,20 @@
-"""Benchmark `rewards.math` against plain math-verify on the project's equivalence set, side by side in one run.
+"""Benchmark `rewards.math` against plain math-verify and TRL's `accuracy_reward`, side by side in one run.
 
-Reports, on benchmarks/data/math_equivalence.jsonl (human verdicts in `expected`):
-- agreement with the human verdicts of: this verifier; plain math-verify (default configuration, gold wrapped in
-  `\\boxed{}`); TRL's `accuracy_reward` configuration (gold parsed raw, answer boxed-first latex only);
+Data sets (each line: gold, response, expected verdict):
+- `own`: benchmarks/data/math_equivalence.jsonl, this project's equivalence categories (human verdicts);
+- `reference`: benchmarks/data/math_reference.jsonl, cases from other projects' grader test suites (Math-Verify,
+  hendrycks MATH, NeMo-Skills, inspect_ai, open-r1; see benchmarks/build_math_reference.py), reported separately
+  for its `tune` split and its `heldout` split (never used while tuning the verifier).
+
+Reports, per data set and split, for this verifier, plain math-verify (default configuration, gold wrapped in
+`\\boxed{}`) and TRL's `trl.rewards.accuracy_reward`: agreement with the expected verdicts, and false positives
+(wrong answers accepted). Also:
 - throughput in pairs/second of this verifier (`verify_batch`, cold cache, worker pool already started) and of
   plain math-verify (sequential, main thread, its own signal timeouts), on all pairs and on the pairs whose
   baseline run did not hit a timeout;
-- the maximum latency of one `verify` call (cold cache) over all pairs.
+- the maximum latency of one `verify` call (cold cache) over all pairs, and the load average during the run.
 
-Usage: python benchmarks/math_verifier.py [--data PATH] [--show-disagreements] [--json OUT]
+Usage: python benchmarks/math_verifier.py [--show-disagreements] [--show-heldout] [--json OUT]
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.set_int_max_str_digits(0)  # the baselines must be able to parse >4300-digit integers too
 
-DATA = Path(__file__).parent / "data" / "math_equivalence.jsonl"
+DATA_DIR = Path(__file__).parent / "data"
+DATASETS = {"own": DATA_DIR / "math_equivalence.jsonl", "reference": DATA_DIR / "math_reference.jsonl"}
+VERIFIERS = ("rewards.math", "math_verify_default_boxed_gold", "trl_accuracy_reward")
 
 
 def plain_math_verify(gold: str, response: str) -> bool:
@@ -34,16 +42,9 @@ def plain_math_verify(gold: str, response: str) -> bool:
 
 
 def trl_accuracy_reward(gold: str, response: str) -> bool:
-    from latex2sympy2_extended import NormalizationConfig
-    from math_verify import LatexExtractionConfig, parse, verify
+    from trl.rewards import accuracy_reward
 
-    gold_parsed = parse(gold, parsing_timeout=10)
-    if not gold_parsed:
-        return False
-    answer = parse(response, extraction_config=[LatexExtractionConfig(
-        normalization_config=NormalizationConfig(units=True), boxed_match_priority=0,
-        try_extract_without_anchor=False)], extraction_mode="first_match", parsing_timeout=10)
-    return bool(verify(gold_parsed, answer, timeout_seconds=5))
+    return accuracy_reward([[{"role": "assistant", "content": response}]], [gold])[0] == 1.0
 
 
 def timed(fn, rows) -> tuple[list[bool], list[float]]:
@@ -55,22 +56,47 @@ def timed(fn, rows) -> tuple[list[bool], list[float]]:
     return results, times
 
 
+def load_rows() -> list[dict]:
+    """Every case of every data set, tagged with `set` (own, reference/tune, reference/heldout)."""
+    rows = []
+    for name, path in DATASETS.items():
+        for line in path.read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                rows.append({**row, "set": f"{name}/{row['split']}" if "split" in row else name})
+    return rows
+
+
+def scores(rows: list[dict], results: dict[str, list[bool]]) -> dict:
+    """Agreement and false positives of each verifier on each set."""
+    out = {}
+    for name in sorted({r["set"] for r in rows}):
+        idx = [i for i, r in enumerate(rows) if r["set"] == name]
+        out[name] = {"pairs": len(idx), "negatives": sum(not rows[i]["expected"] for i in idx)}
+        for verifier, got in results.items():
+            agree = sum(got[i] == rows[i]["expected"] for i in idx)
+            out[name][verifier] = {"agreement": round(agree / len(idx), 4),
+                                   "false_positives": sum(got[i] and not rows[i]["expected"] for i in idx)}
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--show-disagreements", action="store_true")
+    ap.add_argument("--show-disagreements", action="store_true", help="print this verifier's disagreements "
+                                                                        "(held-out cases only with --show-heldout)")
+    ap.add_argument("--show-heldout", action="store_true")
     ap.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = ap.parse_args()
     logging.disable(logging.WARNING)
 
     from rewards.math import verifier
 
-    rows = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
-    expected = [r["expected"] for r in rows]
+    rows = load_rows()
     pairs = [(r["gold"], r["response"]) for r in rows]
+    load_before = os.getloadavg()
     pool, _ = verifier.get_pool()
     pool.start()
-    plain_math_verify("1", "1")  # warm imports of the baseline too
+    plain_math_verify("1", "1")  # warm imports of the baselines too
     trl_accuracy_reward("1", "\\boxed{1}")
 
     verifier.CACHE.clear()
@@ -95,21 +121,22 @@ def main() -> int:
     ours_normal_s = time.perf_counter() - t
     plain_normal_s = sum(plain_times[i] for i in normal)
 
-    def agreement(results: list[bool]) -> float:
-        return sum(a == b for a, b in zip(results, expected)) / len(rows)
-
+    results = dict(zip(VERIFIERS, ([v.correct for v in ours], plain, trl)))
+    slowest = max(range(len(rows)), key=latencies.__getitem__)
     figures = {
+        "date": time.strftime("%Y-%m-%d"),
         "pairs": len(rows),
         "cpu_count": os.cpu_count(),
         "workers": pool.size,
-        "agreement": {"rewards.math": agreement([v.correct for v in ours]),
-                      "math_verify_default_boxed_gold": agreement(plain),
-                      "trl_accuracy_reward_config": agreement(trl)},
+        "load_average_1min": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)},
+        "sets": scores(rows, results),
         "throughput_pairs_per_s": {
             "all": {"rewards.math": len(rows) / ours_s, "math_verify": len(rows) / sum(plain_times)},
             "without_baseline_timeouts": {"pairs": len(normal), "rewards.math": len(normal) / ours_normal_s,
                                           "math_verify": len(normal) / plain_normal_s}},
-        "max_latency_s": {"rewards.math": max(latencies), "math_verify": max(plain_times)},
+        "max_latency_s": {"rewards.math": max(latencies), "math_verify": max(plain_times),
+                          "slowest_pair": {"gold": rows[slowest]["gold"][:80],
+                                           "response": rows[slowest]["response"][-80:]}},
         "reasons": {},
     }
     for v in ours:
@@ -120,8 +147,8 @@ def main() -> int:
     print(json.dumps(figures, indent=2))
     if args.show_disagreements:
         for r, v, p in zip(rows, ours, plain):
-            if v.correct != r["expected"]:
-                print(f"[{r['category']}] gold={r['gold'][:60]!r} extracted={(v.extracted or '')[:60]!r} "
+            if v.correct != r["expected"] and (args.show_heldout or not r["set"].endswith("heldout")):
+                print(f"[{r['set']}] gold={r['gold'][:60]!r} extracted={(v.extracted or '')[:60]!r} "
                       f"reason={v.reason} expected={r['expected']} plain_mv={p}")
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
