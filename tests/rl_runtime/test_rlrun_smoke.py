@@ -33,6 +33,11 @@ def test_smoke_cpu_script_runs_both_stages_with_every_reward_live(tmp_path):
             assert any(isinstance(v, (int, float)) for v in values), f"{stage}: {name} never scored"
         summary = re.search(rf"^\[stage {stage}\] done: (\d+) steps.*$", out, re.M)
         assert summary, out[-3000:]
+    # The reward model really scored in stage 2: raw scores at most logged steps, not only no-answer fills.
+    logs = json.loads((tmp_path / "smoke" / "general" / "trainer_state.json").read_text())["log_history"]
+    steps = [e for e in logs if "rewards/reward_model/mean" in e]
+    scored = [e for e in steps if isinstance(e.get("rewards/reward_model/raw_mean"), float)]
+    assert steps and 2 * len(scored) >= len(steps), [{k: v for k, v in e.items() if "reward_model" in k} for e in steps]
     # Code went through the embedded sandbox server: scored samples, none lost to infrastructure failures.
     scored = re.search(r"^\[stage reasoning\].*infra failures:.*code_tests 0/(\d+)", out, re.M)
     assert scored and int(scored.group(1)) > 0, out[-3000:]
