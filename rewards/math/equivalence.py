@@ -184,6 +184,44 @@ def compare_numbers(gold, answer, rel_tol: float) -> bool | None:
     return bool(abs(g - a) <= tol * scale)
 
 
+def _negligible(difference) -> bool:
+    """Whether an exact numeric difference is zero up to rounding noise, relative to its own terms' magnitude."""
+    from sympy import Add
+
+    terms = [abs(t.evalf(60)) for t in Add.make_args(difference)]
+    scale = max(terms) if terms else 0
+    return bool(scale == 0 or abs(difference.evalf(60)) <= EXACT_REL_TOL * scale)
+
+
+def _install_exact_numeric_eq() -> None:
+    """Make math-verify's number comparison (used inside tuples, sets, intervals, matrices and for `a - b` of
+    symbolic answers) follow this module's rules instead of rounding to 6 decimals or chopping tiny differences
+    to 0, so `(2^{-60}, 1) != (2^{-61}, 1)` and `x + 2^{-60} != x + 2^{-61}`. Idempotent; worker-only."""
+    from math_verify import grader
+    from sympy import Expr, Float, MatrixBase
+    from sympy.matrices.expressions import MatrixExpr
+
+    original = grader.sympy_numeric_eq
+    if getattr(original, "exact_rules", False):
+        return
+
+    def numeric_eq(a, b, float_rounding, numeric_precision):
+        if (isinstance(a, (MatrixBase, MatrixExpr)) or isinstance(b, (MatrixBase, MatrixExpr))
+                or grader.get_pct_val(a) is not None or grader.get_pct_val(b) is not None):
+            return original(a, b, float_rounding, numeric_precision)
+        same = compare_numbers(a, b, REL_TOL)
+        if same is not None:
+            return same
+        if isinstance(a, Expr) and isinstance(b, Expr) and not (a.has(Float) or b.has(Float)):
+            difference = a - b
+            if not difference.free_symbols and difference.is_number:
+                return _negligible(difference)
+        return original(a, b, float_rounding, numeric_precision)
+
+    numeric_eq.exact_rules = True  # type: ignore[attr-defined]
+    grader.sympy_numeric_eq = numeric_eq
+
+
 def _approximates(value, written: str, parsed) -> bool:
     """Whether the decimal `written` (claimed `value \\approx written`) is `value` rounded or truncated to the digits
     it shows; a non-literal approximation must be within 1 %."""
@@ -221,6 +259,7 @@ def equivalent(gold: str, answer: str, rel_tol: float = REL_TOL) -> str:
     """Full equivalence of raw `gold` and extracted `answer`: "equal", "mismatch" or "hedged". Worker-only."""
     from math_verify import verify
 
+    _install_exact_numeric_eq()
     g, a = normalize(gold), normalize(answer)
     decided = quick_decide(g, a, rel_tol)
     if decided is not None:

@@ -28,6 +28,8 @@ WRONG = [
     ("\\frac{1}{2^{60}}", "\\frac{1}{2^{61}}"), ("\\frac{1}{100!}", "\\frac{1}{102!}"),
     ("\\frac{1}{4\\cdot 3^{50}}", "\\frac{3^{51}+1}{4\\cdot 3^{50}}"), ("10^{-20}", "2\\cdot 10^{-20}"),
     ("\\frac{1}{3^{40}}", "0"), ("10^{30}+1", "10^{30}"), ("e", "2.718"),
+    ("(\\frac{1}{2^{60}}, 1)", "(\\frac{1}{2^{61}}, 1)"), ("\\{\\frac{1}{100!}, 2\\}", "\\{\\frac{1}{102!}, 2\\}"),
+    ("[0, \\frac{1}{2^{60}}]", "[0, \\frac{1}{2^{61}}]"), ("x+\\frac{1}{2^{60}}", "x+\\frac{1}{2^{61}}"),
     # a gold with a variable is not a bare number (unless the letter is a unit)
     ("3k", "3"), ("2n", "2"), ("5x", "5"), ("3", "3k"),
     # infinities and undefined values match only themselves
