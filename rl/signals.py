@@ -17,8 +17,8 @@ run, or, before any, the checkpoint's size at `ASSUMED_WRITE_BYTES_PER_S`.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
-import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -54,9 +54,9 @@ class SigtermStop:
             self.received_at = self.received_at or time.monotonic()
             raise KeyboardInterrupt("SIGTERM")
         self.received_at = time.monotonic()
-        print(f"[signal] SIGTERM: stopping after the current step (grace {self.options.grace_s:g} s"
-              f"{', saving first if it fits' if self.options.save else ', without saving'})", file=sys.stderr,
-              flush=True)
+        line = (f"[signal] SIGTERM: stopping after the current step (grace {self.options.grace_s:g} s"
+                f"{', saving first if it fits' if self.options.save else ', without saving'})\n")
+        os.write(2, line.encode())  # unbuffered, to fd 2: the handler may interrupt a write to stderr
         timer = threading.Timer(max(0.0, self.options.grace_s - MARGIN_S), self._overdue)
         timer.daemon = True
         timer.start()

@@ -126,7 +126,7 @@ def test_sigterm_outside_training_interrupts_at_once():
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL or callable(signal.getsignal(signal.SIGTERM))
 
 
-def test_sigterm_during_a_step_that_outlasts_the_grace_time_interrupts_it(capsys):
+def test_sigterm_during_a_step_that_outlasts_the_grace_time_interrupts_it(capfd):
     with sigterm_stop(SigtermOptions(grace_s=3.5)) as stop:
         stop.training = True
         start = time.monotonic()
@@ -134,7 +134,7 @@ def test_sigterm_during_a_step_that_outlasts_the_grace_time_interrupts_it(capsys
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(10)  # a step that does not end: interrupted grace_s - MARGIN_S (0.5 s) after SIGTERM
         assert time.monotonic() - start < 3
-    assert "[signal] SIGTERM: stopping after the current step" in capsys.readouterr().err
+    assert "[signal] SIGTERM: stopping after the current step" in capfd.readouterr().err
     assert "the step did not end within 0.5 s" in stop.line()
 
 
