@@ -3,8 +3,8 @@
 - `claim(s)`: an answer such as `x = 2`, `f(3) = 2`, `x = \\frac13 \\approx 0.33` or `\\frac{\\sqrt3}{3} \\approx 0.577`
   is reduced to the value it claims plus the side conditions that must hold for the claim to be true. The left side
   is dropped only when it is a name: a bare variable (`x`, `a_n`, `x'`, `\\alpha`), a function application
-  (`f(3)`, `P(x, y)`), a tuple of variables (`(x, y) = (3, 4)`), or a geometric name (`AB`, `\\angle APC`). `5 = 2`, `2+3 = 5` and `x+3y-4 = 0` stay
-  equations, which equal only an equation.
+  (`f(3)`, `P(x, y)`), a tuple of variables (`(x, y) = (3, 4)`), or a geometric name (`AB`, `\\angle APC`).
+  `5 = 2`, `2+3 = 5` and `x+3y-4 = 0` stay equations, which equal only an equation.
 - `assignments(s)`: `x=3, y=-2` -> the values `['3', '-2']` (every item assigns a name).
 - `inequality_union(s)`: `x \\le -1 \\text{ or } x \\ge 3` -> `(-\\infty,-1] \\cup [3,\\infty)`.
 """
@@ -39,6 +39,7 @@ _LESS = {"<", "\\lt"}
 _LESS_EQ = {"<=", "\\le", "\\leq", "\\leqslant"}
 _GREATER = {">", "\\gt"}
 _GREATER_EQ = {">=", "\\ge", "\\geq", "\\geqslant"}
+MAX_UNION_CHARS = 400  # inequality answers are short; bounds the regex work on long answers
 _CONJUNCTION = re.compile(r"\band\b|\\land|\\wedge|\\cap")
 
 
@@ -136,7 +137,7 @@ def _interval(m_one: re.Match | None, m_two: re.Match | None) -> tuple[str, str]
 def inequality_union(s: str) -> str | None:
     """`x < -1 \\text{ or } x > 3` (several inequalities in one variable, joined by or/commas) as a union of
     intervals; None for anything else (a single inequality is left to math-verify)."""
-    if _CONJUNCTION.search(s):
+    if len(s) > MAX_UNION_CHARS or _CONJUNCTION.search(s):
         return None
     items = split_top_level(s)
     if len(items) < 2:

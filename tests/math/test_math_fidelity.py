@@ -110,3 +110,14 @@ def test_no_false_positive_on_reference_negative_pairs():
     verdicts = verify_batch(negatives, timeout_s=3.0)  # a timeout is a rejection too
     accepted = [(g, a) for (g, a), v in zip(negatives, verdicts) if v.correct]
     assert accepted == []
+
+
+def test_relation_rules_take_linear_time_on_long_answers():
+    import time
+
+    from rewards.math.equivalence import quick_decide
+
+    for answer in ["x<" * 50_000 + "1, 2", "x" + " < 1 or x > " * 20_000, "= " * 50_000, "x=1, " * 20_000]:
+        t = time.perf_counter()
+        quick_decide("1", normalize(answer))
+        assert time.perf_counter() - t < 5.0, answer[:20]
