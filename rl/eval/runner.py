@@ -10,6 +10,7 @@ URL is configured.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import time
@@ -110,8 +111,6 @@ def _extra_metrics(rows: list[dict[str, Any]], completions: list[list[str]], sco
         return {"maj@n": sum(hits) / len(hits)}
     if tasks != {"general"} or any(r["constraints"] is None for r in rows):
         return {}
-    import json
-
     ids = {c["id"] for r in rows for c in json.loads(r["constraints"])}
     if ids == {"tool_call:ast_match"}:
         passed = [all(s) for row, cs in zip(rows, scored) for s in scoring.constraint_results(reward, row, cs)[0]]

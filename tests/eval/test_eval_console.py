@@ -36,19 +36,19 @@ def test_completion_lines_fit_100_columns():
     assert lines[1].endswith("-> x y")
 
 
-def test_training_console_is_clean(tmp_path, capsys, caplog):
+def test_training_console_is_clean(tiny_model, tmp_path, capsys, caplog):
     """Two GRPO steps with a reward that has no row of its task (rule_checks on math rows): no None warnings, one
     compact line per step, sample lines within 100 columns."""
     from datasets import Dataset
     from trl import GRPOConfig
 
+    from transformers import AutoTokenizer
+
     from rewards import registry
-    from rl.smoke.tiny import build_policy, build_tokenizer
     from rl.trainer import PipelineGRPOTrainer
 
-    model = tmp_path / "policy"
-    tokenizer = build_tokenizer(model)
-    build_policy(model, tokenizer)
+    model = tiny_model
+    tokenizer = AutoTokenizer.from_pretrained(model)
     rows = [{"prompt": [{"role": "user", "content": f"What is {i} + {i}?"}], "task": "math", "answer": str(2 * i),
              "constraints": None} for i in range(8)]
     args = GRPOConfig(output_dir=str(tmp_path / "out"), max_steps=2, num_generations=2, per_device_train_batch_size=4,

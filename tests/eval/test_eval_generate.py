@@ -16,15 +16,6 @@ from rl.eval.targets import TargetError, resolve_targets
 SAMPLES = Path(__file__).resolve().parents[2] / "rl" / "samples"
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    from rl.smoke.tiny import build_policy, build_tokenizer
-
-    out = tmp_path_factory.mktemp("tiny") / "policy"
-    build_policy(out, build_tokenizer(out))
-    return out
-
-
 PROMPTS = [[{"role": "user", "content": "What is 2 + 2?"}],
            [{"role": "user", "content": "Write a long poem about the sea and the sky and the stars, please."}],
            [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hi"}]]

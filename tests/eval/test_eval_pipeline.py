@@ -14,15 +14,6 @@ from evaltest_lib import SAMPLES, write_suite
 from rl.cli import main
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    from rl.smoke.tiny import build_policy, build_tokenizer
-
-    out = tmp_path_factory.mktemp("tiny") / "policy"
-    build_policy(out, build_tokenizer(out))
-    return out
-
-
 def _config(tmp_path: Path, model: Path, gate: dict) -> Path:
     suite = write_suite(tmp_path / "suite.yaml", [
         {"name": "math", "source": str(SAMPLES / "math.jsonl"), "adapter": "rows", "max_samples": 3,
