@@ -35,7 +35,7 @@ STATUSES = ("ok", "error", "timeout", "output_limit", "memory_limit", "setup_err
 # (fd 3): {"kind": "setup_error", "cell": i} or {"kind": "cell_error"}. Tracebacks show only the cells' frames.
 DRIVER = r'''
 def _rlvr_driver():
-    import ast, builtins, json, os, sys, traceback
+    import _ast, builtins, json, os, sys  # cheap: builtin or already loaded in the warm runner
     request = json.loads(sys.stdin.read())
     sys.stdin = open(os.devnull)
     ns = {"__name__": "__main__", "__builtins__": builtins}
@@ -47,17 +47,18 @@ def _rlvr_driver():
             pass
 
     def show(exc):
+        import traceback
         tb = exc.__traceback__
         while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<cell"):
             tb = tb.tb_next
         traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
 
     def run(source, name, echo):
-        tree = ast.parse(source, name)
-        last = tree.body.pop() if echo and tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        tree = compile(source, name, "exec", 0x400, True)  # 0x400: ast.PyCF_ONLY_AST
+        last = tree.body.pop() if echo and tree.body and isinstance(tree.body[-1], _ast.Expr) else None
         exec(compile(tree, name, "exec"), ns)
         if last is not None:
-            value = eval(compile(ast.Expression(last.value), name, "eval"), ns)
+            value = eval(compile(_ast.Expression(last.value), name, "eval"), ns)
             if value is not None:
                 print(repr(value))
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -39,6 +40,7 @@ class ToolRecord:
     errors: int = 0          # calls that ran and reported an error (a traceback, a timeout)
     ok: int = 0              # calls that ran without error
     outage: str | None = None  # why the tool's service was unavailable, if it was
+    seconds: float = 0.0     # wall time spent in tool calls
 
 
 def _type_error(name: str, value: Any, hint: Any) -> str | None:
@@ -112,6 +114,7 @@ class ToolEnvironment:
             self.reset()
         record.calls += 1
         count(name, "calls")
+        start = time.monotonic()
         try:
             self._check(tool, arguments)
             result = await self._invoke(tool, arguments)
@@ -127,6 +130,8 @@ class ToolEnvironment:
             record.failures += 1
             count(name, "failures")
             raise
+        finally:
+            record.seconds += time.monotonic() - start
         ok = bool(getattr(result, "ok", True))
         record.ok += ok
         record.errors += not ok

@@ -6,7 +6,8 @@
   `rl.trainer` does for unscorable samples), counted as `tools/infra_failures`, and past
   `max_outage_fraction` of a batch the run stops with `InfrastructureError`. It is never scored.
 - Logged per step, beside TRL's `tools/call_frequency` and `tools/failure_frequency`: `tools/calls_per_completion`,
-  `tools/error_frequency` (calls that ran and reported an error), `tools/infra_failures`.
+  `tools/error_frequency` (calls that ran and reported an error), `tools/infra_failures`, `tools/seconds` (wall
+  time in tool calls this step, all rollouts; TRL runs one rollout's calls after another).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ class ToolTrainerMixin:
         records = [env.record for env in (self.environments or []) if isinstance(env, ToolEnvironment)]
         if len(records) != len(inputs):
             return rewards
-        local = [[r.outage is not None, r.calls, r.errors] for r in records]
+        local = [[r.outage is not None, r.calls, r.errors, r.seconds] for r in records]
         if self.accelerator.num_processes > 1:
             from accelerate.utils import gather_object
 
@@ -51,6 +52,7 @@ class ToolTrainerMixin:
         self._metrics[mode]["tools/calls_per_completion"].append(calls / max(len(local), 1))
         self._metrics[mode]["tools/error_frequency"].append(sum(row[2] for row in local) / calls if calls else 0.0)
         self._metrics[mode]["tools/infra_failures"].append(float(outage.sum()))
+        self._metrics[mode]["tools/seconds"].append(sum(row[3] for row in local))
         if outage.any():
             rewards = rewards.clone()
             rewards[outage] = torch.nan
