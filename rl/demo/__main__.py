@@ -1,9 +1,8 @@
-"""`python -m rl.demo data|coldstart|report ...`: the learning demo's command line (see `rl.demo`)."""
+"""`python -m rl.demo data|coldstart|suite|report ...`: the learning demo's command line (see `rl.demo`)."""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from rl.demo.data import FAMILIES
@@ -23,7 +22,8 @@ def _coldstart(args: argparse.Namespace) -> None:
 
     cfg = ColdStartConfig(sft_seed=args.sft_seed, calib_seed=args.calib_seed, max_steps=args.max_steps,
                           eval_every=args.eval_every)
-    record = build(args.out, cfg, keys_of(args.exclude) if args.exclude else set(), seed=args.seed)
+    record = build(args.out, cfg, keys_of(args.exclude) if args.exclude else set(), seed=args.seed,
+                   reward_model_dir=args.reward_model)
     chosen = record["chosen"]
     status = "inside every band" if record["in_band"] else "closest to the bands (none was inside)"
     print(f"[demo cold start] step {chosen['step']}, {status}: "
@@ -31,11 +31,18 @@ def _coldstart(args: argparse.Namespace) -> None:
 
 
 def _report(args: argparse.Namespace) -> None:
-    from rl.demo.report import write_report
+    from rl.demo.report import summary, write_report
 
-    models = dict(pair.split("=", 1) for pair in args.model)
-    summary = write_report(args.out, models, args.eval_dirs)
-    print(json.dumps(summary, indent=2))
+    record = write_report(args.out, args.run)
+    print(summary(record))
+    print(f"[demo report] {args.out}/learning.json, {args.out}/learning.png; targets "
+          + ("all met" if record["all_met"] else "NOT all met"))
+
+
+def _suite(args: argparse.Namespace) -> None:
+    from rl.demo.suite import write_suite
+
+    print(write_suite(args.data, args.out))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -52,17 +59,20 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("coldstart", help="build the calibrated cold-start checkpoint")
     p.add_argument("--out", required=True, help="model folder to write")
     p.add_argument("--exclude", nargs="*", default=[], metavar="JSONL", help="rows SFT must never see (held-out)")
+    p.add_argument("--reward-model", help="also write a tiny random reward model (same tokenizer) here")
     p.add_argument("--sft-seed", type=int, default=3)
     p.add_argument("--calib-seed", type=int, default=2)
     p.add_argument("--seed", type=int, default=0, help="model initialisation and SFT order")
     p.add_argument("--max-steps", type=int, default=1200)
     p.add_argument("--eval-every", type=int, default=50)
     p.set_defaults(func=_coldstart)
-    p = sub.add_parser("report", help="write learning.json and the plot from `rl eval` outputs")
+    p = sub.add_parser("suite", help="the learn_cpu eval suite with its sources in a data folder")
+    p.add_argument("--data", required=True, help="folder holding heldout_{math,code,general}.jsonl")
+    p.add_argument("--out", required=True, help="suite YAML to write")
+    p.set_defaults(func=_suite)
+    p = sub.add_parser("report", help="write learning.json and the plot for an evaluated demo pipeline run")
+    p.add_argument("--run", required=True, help="the pipeline output_dir (evaluated in-pipeline: <run>/eval/)")
     p.add_argument("--out", required=True, help="folder for learning.json and learning.png")
-    p.add_argument("--model", action="append", required=True, metavar="LABEL=FOLDER",
-                   help="in order: cold start, stage 1, stage 2")
-    p.add_argument("--eval-dirs", nargs="+", required=True, help="`rl eval --out` folders, one per model or shared")
     p.set_defaults(func=_report)
     args = parser.parse_args(argv)
     try:

@@ -105,8 +105,10 @@ class _Calibration:
         return inside[0] if inside else min(self.history, key=lambda h: (h["band_distance"], h["step"]))
 
 
-def build(out_dir: str | Path, cfg: ColdStartConfig, exclude: set[str] = frozenset(), seed: int = 0) -> dict:
-    """Build the cold start into `out_dir`; returns the calibration record (also written to calibration.json)."""
+def build(out_dir: str | Path, cfg: ColdStartConfig, exclude: set[str] = frozenset(), seed: int = 0,
+          reward_model_dir: str | Path | None = None) -> dict:
+    """Build the cold start into `out_dir` (and a tiny random reward model sharing its tokenizer into
+    `reward_model_dir`, when given); returns the calibration record (also written to calibration.json)."""
     from transformers import TrainerCallback
     from trl import SFTConfig, SFTTrainer
 
@@ -116,6 +118,8 @@ def build(out_dir: str | Path, cfg: ColdStartConfig, exclude: set[str] = frozens
     out = Path(out_dir)
     tokenizer = build_tokenizer(out, seed=seed, corpus=tokenizer_corpus(cfg.sft_seed))
     build_policy(out, tokenizer, seed=seed, **MODEL_SHAPE)
+    if reward_model_dir is not None:
+        build_reward_model(reward_model_dir, tokenizer, seed=seed)
     calib = {t: draw_items(t, cfg.calib_seed, cfg.calib_n, exclude) for t in FAMILIES}
     calib_rows = {t: [it.row for it in items] for t, items in calib.items()}
     data = sft_dataset(cfg, set(exclude) | {it.key for items in calib.values() for it in items})
@@ -128,6 +132,8 @@ def build(out_dir: str | Path, cfg: ColdStartConfig, exclude: set[str] = frozens
 
         class Callback(TrainerCallback):
             def on_step_end(self, args, state, control, model=None, **kwargs):
+                if state.global_step % 10 == 0:
+                    logger.info("cold start: SFT step %d, %.0fs", state.global_step, time.monotonic() - calib.start)
                 if state.global_step % cfg.eval_every == 0:
                     if calib.evaluate(model, state.global_step) and cfg.stop_in_band:
                         control.should_training_stop = True

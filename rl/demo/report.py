@@ -1,7 +1,7 @@
 """The demo's report: `learning.json`, paired-bootstrap rises, the targets, the stage-2 gate, and the plot.
 
-Inputs are `rl eval` outputs (`results.json` and `samples.parquet`, shared design section 6) for the models in
-order: cold start, stage 1, stage 2. A rise between two models is the mean over prompts of the per-prompt pass@1
+Input: a pipeline run evaluated in-pipeline (`eval:` block; `<run>/eval/results.json` and `samples.parquet`,
+shared design section 6): its input model (the cold start), stage 1 and stage 2. A rise between two models is the mean over prompts of the per-prompt pass@1
 difference, with a 95% paired bootstrap interval over prompts (both models answered the same prompts).
 """
 
@@ -69,34 +69,62 @@ def paired_rise(before: dict[str, float], after: dict[str, float], seed: int = 0
     return float(diff.mean()), (float(lo), float(hi))
 
 
-def load_results(eval_dirs: list[str | Path]) -> tuple[dict[str, Any], dict[str, Path]]:
-    """Merged `results.json` of the eval folders, and which folder holds each model's samples."""
-    results, where = {}, {}
-    for d in eval_dirs:
-        data = json.loads((Path(d) / "results.json").read_text())
-        results.update(data)
-        where.update({label: Path(d) for label in data})
-    return results, where
+DEMO_LABELS = ("cold start", "stage 1", "stage 2")
 
 
-def evaluate_targets(models: dict[str, str], eval_dirs: list[str | Path]) -> dict[str, Any]:
-    """The learning record: models, their eval results (by demo label), the rises and the targets."""
-    results, where = load_results(eval_dirs)
-    labels = list(models)
-    missing = [models[lab] for lab in labels if models[lab] not in results]
+def run_models(run_dir: str | Path) -> list[tuple[str, str]]:
+    """`[(eval label, model folder), ...]` of a pipeline run: its input model, then every finished stage."""
+    from rl.eval.targets import pipeline_models
+
+    chain = pipeline_models(Path(run_dir))
+    if len(chain) != len(DEMO_LABELS):
+        raise ValueError(f"{run_dir}: expected the input model and 2 finished stages, found "
+                         f"{[label for label, _ in chain] or 'no finished stage'}")
+    return chain
+
+
+def evaluate_targets(run_dir: str | Path) -> dict[str, Any]:
+    """The learning record of a pipeline run evaluated in-pipeline (`eval:`, results in `<run_dir>/eval/`):
+    models and their results under the demo's labels, the paired rises and the targets."""
+    chain = run_models(run_dir)
+    eval_dir = Path(run_dir) / "eval"
+    results = json.loads((eval_dir / "results.json").read_text())
+    missing = [label for label, _ in chain if label not in results]
     if missing:
-        raise ValueError(f"no eval results for {', '.join(missing)} in {', '.join(map(str, eval_dirs))}")
-    record: dict[str, Any] = {"models": models, "results": {lab: results[models[lab]] for lab in labels},
+        raise ValueError(f"no eval results for {', '.join(missing)} in {eval_dir}")
+    eval_label = {demo: label for demo, (label, _) in zip(DEMO_LABELS, chain)}
+    record: dict[str, Any] = {"models": {demo: model for demo, (_, model) in zip(DEMO_LABELS, chain)},
+                              "results": {demo: results[eval_label[demo]] for demo in DEMO_LABELS},
                               "targets": []}
     for t in TARGETS:
-        a, b = models[labels[t.before]], models[labels[t.after]]
-        delta, ci = paired_rise(per_prompt_pass1(where[a], a, t.benchmark), per_prompt_pass1(where[b], b, t.benchmark))
+        a, b = eval_label[DEMO_LABELS[t.before]], eval_label[DEMO_LABELS[t.after]]
+        delta, ci = paired_rise(per_prompt_pass1(eval_dir, a, t.benchmark), per_prompt_pass1(eval_dir, b, t.benchmark))
         goal = f">= +{t.min_rise:.2f}, interval > 0" if t.min_rise is not None else f">= -{t.max_drop:.2f}"
-        record["targets"].append({"benchmark": t.benchmark, "from": labels[t.before], "to": labels[t.after],
+        record["targets"].append({"benchmark": t.benchmark, "from": DEMO_LABELS[t.before],
+                                  "to": DEMO_LABELS[t.after], "kind": "rise" if t.min_rise is not None else "hold",
                                   "delta": round(delta, 4), "ci95": [round(ci[0], 4), round(ci[1], 4)],
                                   "goal": goal, "met": t.met(delta, ci)})
     record["all_met"] = all(t["met"] for t in record["targets"])
+    record["holds_met"] = all(t["met"] for t in record["targets"] if t["kind"] == "hold")
     return record
+
+
+def summary(record: dict[str, Any]) -> str:
+    """Human-readable lines: pass@1 per model and benchmark, then each target with its interval."""
+    labels = list(record["models"])
+    benches = list(record["results"][labels[0]])
+    lines = ["model        " + "".join(f"{b:>22}" for b in benches)]
+    for lab in labels:
+        cells = []
+        for b in benches:
+            m = record["results"][lab][b]
+            ci = m.get("ci95") or [m["pass@1"], m["pass@1"]]
+            cells.append(f"{m['pass@1']:.3f} [{ci[0]:.3f}, {ci[1]:.3f}]".rjust(22))
+        lines.append(f"{lab:<13}" + "".join(cells))
+    for t in record["targets"]:
+        lines.append(f"{t['benchmark']:>8} {t['from']} -> {t['to']}: {t['delta']:+.3f} "
+                     f"[{t['ci95'][0]:+.3f}, {t['ci95'][1]:+.3f}] (goal {t['goal']}): {'met' if t['met'] else 'NOT met'}")
+    return "\n".join(lines)
 
 
 def plot(record: dict[str, Any], path: str | Path) -> None:
@@ -126,11 +154,12 @@ def plot(record: dict[str, Any], path: str | Path) -> None:
     plt.close(fig)
 
 
-def write_report(out_dir: str | Path, models: dict[str, str], eval_dirs: list[str | Path]) -> dict[str, Any]:
-    """Write `learning.json` and `learning.png` into `out_dir`; returns the record."""
+def write_report(out_dir: str | Path, run_dir: str | Path) -> dict[str, Any]:
+    """Write `learning.json` and `learning.png` into `out_dir` for the pipeline run in `run_dir`; returns the
+    record."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    record = evaluate_targets(models, eval_dirs)
+    record = evaluate_targets(run_dir)
     (out / "learning.json").write_text(json.dumps(record, indent=2) + "\n")
     plot(record, out / "learning.png")
     return record

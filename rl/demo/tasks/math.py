@@ -1,8 +1,9 @@
-"""Math family: the sum of two 3-digit integers, answered in `\\boxed{}` after a digit-by-digit thinking trace.
+"""Math family: the sum of two 2-digit integers, answered in `\\boxed{}` after a digit-by-digit thinking trace.
 
 The trace adds column by column from the units, one line per column (`7+5=12`, then `4+8+1=13` with the carry),
-which a ~1M-parameter model can learn; the answer is the boxed sum. The space holds 810,000 operand pairs, so rows
-drawn with any two seeds rarely share a problem, and a held-out set is excluded from training sets by its pairs.
+which a ~1M-parameter model can learn in a few minutes of SFT; the answer is the boxed sum. The space holds 8,100
+operand pairs: a held-out set is excluded from training sets by its pairs, but rows drawn with a seed nobody used
+share about (rows / 8,100) of their problems with any other draw.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 
 from rl.demo.tasks import Item
 
-LOW, HIGH = 100, 999
+LOW, HIGH = 10, 99
 PHRASINGS = ("What is {a} + {b}?", "Compute {a} + {b}.", "Find the sum {a} + {b}.")
 _PAIR = re.compile(r"(\d+) \+ (\d+)")
 
