@@ -121,5 +121,5 @@ def test_malformed_calls_reach_the_rollouts_environment():
 def test_shipped_tool_configs_parse():
     full = load_pipeline_config("configs/pipeline/qwq_32b_tools.yaml").stages[0]
     assert [t["name"] for t in full.tools] == ["python"] and full.grpo["max_tool_calling_iterations"] == 8
-    smoke = load_pipeline_config("configs/pipeline/smoke_tools_cpu.yaml").stages[0]
+    smoke = load_pipeline_config("configs/pipeline/smoke_tools_cpu.yaml", ["model=Qwen/QwQ-32B"]).stages[0]
     assert smoke.tools[0]["name"] == "python" and smoke.tool_options["max_calls"] == 2
