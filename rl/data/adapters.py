@@ -20,7 +20,6 @@ read (BFCL's JSON-lines `.json` files with separate possible answers, HumanEval'
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rl.data import ifeval_map

@@ -172,7 +172,8 @@ def convert_livecodebench(raw: dict[str, Any]) -> dict[str, Any]:
         how = f"{LCB_STARTER}\n```python\n{starter}\n```"
     else:
         how = f"{LCB_STDIN}\n```python\n# YOUR CODE HERE\n```"
-    content = f"{LCB_INTRO}\n\nQuestion: {question.strip()}\n\n{how}\n\n### Answer: (use the provided format with backticks)"
+    content = (f"{LCB_INTRO}\n\nQuestion: {question.strip()}\n\n{how}\n\n"
+               "### Answer: (use the provided format with backticks)")
     return {"prompt": [{"role": "user", "content": content}], "task": "code", "tests": tests}
 
 

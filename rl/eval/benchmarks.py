@@ -69,7 +69,8 @@ def load_benchmark(spec: BenchmarkSpec) -> LoadedBenchmark:
         rows.append(row)
         ids.append(row_id(item, adapter.id_columns, i))
     if not rows:
-        raise DataError(f"{where}: no usable rows of {len(raw)}" + (f", e.g. {'; '.join(bad.reasons)}" if bad.count else ""))
+        examples = f", e.g. {'; '.join(bad.reasons)}" if bad.count else ""
+        raise DataError(f"{where}: no usable rows of {len(raw)}{examples}")
     if bad.count:
         logger.warning("%s: dropped %d of %d rows, e.g. %s", where, bad.count, len(raw), "; ".join(bad.reasons))
     if len(set(ids)) != len(ids):

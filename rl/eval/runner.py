@@ -72,7 +72,8 @@ def sandbox_for(suite: Suite) -> Iterator[list[str] | None]:
 
 def benchmark_metrics(bench: LoadedBenchmark, rows: list[dict[str, Any]], completions: list[list[str]],
                       scores: list[list[float | None]], reward: Any, suite: Suite) -> dict[str, Any]:
-    """Every metric of one benchmark from its scores (see `rl.eval.metrics`); `EvalError` past the unscored threshold."""
+    """Every metric of one benchmark from its scores (see `rl.eval.metrics`); `EvalError` past the unscored
+    threshold."""
     spec = bench.spec
     total = sum(len(s) for s in scores)
     unscored = sum(x is None for s in scores for x in s)

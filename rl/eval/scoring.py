@@ -122,7 +122,8 @@ def response_texts(reward: Reward, completions: Sequence[str]) -> list[str]:
     return [reward.response_text(completion_text(c)) for c in completions]
 
 
-def math_answers(reward: Reward, row: dict[str, Any], completions: Sequence[str]) -> tuple[list[str | None], list[bool]]:
+def math_answers(reward: Reward, row: dict[str, Any],
+                 completions: Sequence[str]) -> tuple[list[str | None], list[bool]]:
     """The verifier's extracted final answer of each completion and whether it is correct (for maj@n)."""
     from rewards.math.verifier import verify_batch
 

@@ -29,7 +29,8 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 @dataclass(frozen=True)
 class GenerationSettings:
-    """Sampling and backend settings shared by every benchmark of a suite (a benchmark may override `max_new_tokens`)."""
+    """Sampling and backend settings shared by every benchmark of a suite (a benchmark may override
+    `max_new_tokens`)."""
 
     temperature: float = 0.6
     top_p: float = 0.95

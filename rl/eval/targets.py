@@ -33,7 +33,8 @@ def fingerprint(model: str) -> str:
     path = Path(model)
     if not path.is_dir():
         return model
-    files = sorted(p for p in path.iterdir() if p.is_file() and (p.suffix in WEIGHT_SUFFIXES or p.name == "config.json"))
+    files = sorted(p for p in path.iterdir()
+                   if p.is_file() and (p.suffix in WEIGHT_SUFFIXES or p.name == "config.json"))
     stat = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files]
     return hashlib.sha256(json.dumps([str(path.resolve()), stat]).encode()).hexdigest()[:16]
 
@@ -44,8 +45,9 @@ def _norm(ref: str, output_dir: Path) -> str:
     path = Path(ref)
     if path.exists():
         return str(path.resolve())
-    if not path.is_absolute() and path.parent.name == output_dir.name and (output_dir / path.name / DONE_FILE).is_file():
-        return str((output_dir / path.name).resolve())
+    sibling = output_dir / path.name
+    if not path.is_absolute() and path.parent.name == output_dir.name and (sibling / DONE_FILE).is_file():
+        return str(sibling.resolve())
     return ref
 
 

@@ -40,6 +40,11 @@ def _json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
+def _checkpoint_step(state_file: Path) -> int:
+    tail = state_file.parent.name.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else -1
+
+
 def _stage_logs(root: Path) -> list[StageLog]:
     stages = [StageLog(name, True, (_json(Path(folder) / "trainer_state.json") or {}).get("log_history", []))
               for name, folder in pipeline_models(root)[1:]]
@@ -47,8 +52,7 @@ def _stage_logs(root: Path) -> list[StageLog]:
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and p.name not in known):
         if (folder / DONE_FILE).is_file():
             continue
-        checkpoints = sorted(folder.glob("checkpoint-*/trainer_state.json"),
-                             key=lambda p: int(p.parent.name.split("-")[-1]) if p.parent.name.split("-")[-1].isdigit() else -1)
+        checkpoints = sorted(folder.glob("checkpoint-*/trainer_state.json"), key=_checkpoint_step)
         if checkpoints:
             stages.append(StageLog(folder.name, False, (_json(checkpoints[-1]) or {}).get("log_history", [])))
     return stages

@@ -57,6 +57,16 @@ def test_collect_reads_stages_in_order_results_gates_release(run_dir):
     assert [(s["kind"], s["score"]) for s in data.samples] == [("best", 1.0), ("worst", 0.0)]
 
 
+def test_a_running_stage_shows_its_newest_checkpoint(run_dir):
+    for step in (2, 10):
+        folder = run_dir / "s3" / f"checkpoint-{step}"
+        folder.mkdir(parents=True)
+        (folder / "trainer_state.json").write_text(json.dumps({"log_history": _history(step, 0.0)}))
+    stages = collect(run_dir).stages
+    assert [(s.name, s.finished, len(s.history)) for s in stages] == [
+        ("reasoning", True, 6), ("general", True, 6), ("s3", False, 10)]
+
+
 def test_report_page_is_self_contained_and_escaped(run_dir, capsys):
     assert main(["report", str(run_dir)]) == 0
     page = (run_dir / "report.html").read_text()
@@ -82,7 +92,6 @@ def _status(page: Path) -> str:
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (Debian package `chromium`; "
                                               "launch/setup.sh installs it)")
 def test_report_renders_in_headless_chromium(run_dir, tmp_path):
-    import numpy as np
     from matplotlib.image import imread
 
     assert main(["report", str(run_dir)]) == 0

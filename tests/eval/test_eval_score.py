@@ -4,8 +4,6 @@ real scorers (math verifier, sandbox, rule checks, BFCL AST match); the cache; b
 from __future__ import annotations
 
 import json
-from pathlib import Path
-
 import pyarrow.parquet as pq
 import pytest
 
@@ -77,7 +75,8 @@ def test_ifeval_loose_differs_from_strict(tmp_path):
 
 
 @pytest.mark.parametrize("line, message", [
-    ({"benchmark": "aime42", "id": "60", "completions": ["a", "b"]}, "unknown benchmark 'aime42'; did you mean 'aime25', 'aime24'"),
+    ({"benchmark": "aime42", "id": "60", "completions": ["a", "b"]},
+     "unknown benchmark 'aime42'; did you mean 'aime25', 'aime24'"),
     ({"benchmark": "aime24", "id": "6", "completions": ["a", "b"]}, "no row with id '6'"),
     ({"benchmark": "aime24", "id": 60, "completions": ["a"]}, "takes n=2 completions per prompt, got 1"),
     ({"benchmark": "aime24", "id": "60", "completions": "ab"}, "completions must be a list of strings"),
@@ -110,8 +109,8 @@ def test_sandbox_outage_fails_the_eval_without_a_number(tmp_path, capsys):
              for b in benchmark_entries() if b["name"] == "lcb"]
     suite_path = write_suite(tmp_path / "s.yaml", bench, n=1, sandbox={"urls": ["http://127.0.0.1:9"]})
     samples = tmp_path / "s.jsonl"
-    samples.write_text(json.dumps({"benchmark": "lcb", "id": "abc999_a", "completions": ["</think>```python\nprint(3)\n```"]})
-                       + "\n")
+    line = {"benchmark": "lcb", "id": "abc999_a", "completions": ["</think>```python\nprint(3)\n```"]}
+    samples.write_text(json.dumps(line) + "\n")
     assert main(["eval", "--score", str(samples), "--suite", str(suite_path), "--out", str(tmp_path / "o")]) == 1
     captured = capsys.readouterr()
     assert "1 of 1 samples could not be scored" in captured.err and "max_unscored_fraction=0.05" in captured.err
