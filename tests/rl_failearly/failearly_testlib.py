@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,3 +70,19 @@ def run(cmd: list[str], timeout: float = 300, **env: str) -> subprocess.Complete
 def last_line(text: str) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+@contextlib.contextmanager
+def tmpfs(size: str, *options: str):
+    """A fresh tmpfs mount (skips the test where mounting is not permitted)."""
+    target = Path("/tmp") / f"failearly-{uuid.uuid4().hex[:8]}"
+    target.mkdir()
+    opts = ",".join((f"size={size}", *options))
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(target)], capture_output=True).returncode:
+        target.rmdir()
+        pytest.skip("mounting a tmpfs is not permitted here")
+    try:
+        yield target
+    finally:
+        subprocess.run(["umount", "-l", str(target)], capture_output=True)
+        target.rmdir()

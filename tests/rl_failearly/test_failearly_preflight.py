@@ -4,18 +4,13 @@ is one line on stderr with exit status 2; no model loads and nothing is written.
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
 import time
-import uuid
 from pathlib import Path
-
-import pytest
 
 from rl.cli import main
 from rl.preflight import output_dir_problem, probe_hub
 
-from failearly_testlib import last_line, pipeline_dict, run, train_cmd, write_config, write_rows
+from failearly_testlib import last_line, pipeline_dict, run, tmpfs, train_cmd, write_config, write_rows
 
 QUESTION = [{"role": "user", "content": "What is 1 + 1?"}]
 BAD_MATH = [{"prompt": QUESTION, "task": "math"} for _ in range(7)]  # no gold answer: every row is bad
@@ -32,22 +27,6 @@ def error_line(capsys) -> str:
     err = capsys.readouterr().err
     assert "Traceback" not in err, err
     return last_line(err)
-
-
-@contextlib.contextmanager
-def tmpfs(size: str, *options: str):
-    """A fresh tmpfs mount (skips the test where mounting is not permitted)."""
-    target = Path("/tmp") / f"failearly-{uuid.uuid4().hex[:8]}"
-    target.mkdir()
-    opts = ",".join((f"size={size}", *options))
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(target)], capture_output=True).returncode:
-        target.rmdir()
-        pytest.skip("mounting a tmpfs is not permitted here")
-    try:
-        yield target
-    finally:
-        subprocess.run(["umount", "-l", str(target)], capture_output=True)
-        target.rmdir()
 
 
 def test_all_bad_rows_in_stage_two_fail_check_and_the_run_before_stage_one(fake_model, tmp_path, capsys):

@@ -15,8 +15,8 @@ import pytest
 from rl.checkpoints import checkpoint_problem, live_checkpoint_bytes
 from rl.pipeline import DONE_FILE
 
-from failearly_testlib import ROOT, SAMPLES, last_line, pipeline_dict, run, subprocess_env, train_cmd, write_config
-from test_failearly_preflight import tmpfs
+from failearly_testlib import (ROOT, SAMPLES, last_line, pipeline_dict, run, subprocess_env, tmpfs, train_cmd,
+                               write_config)
 
 
 def trained_steps(stdout: str) -> int:
