@@ -90,8 +90,12 @@ class Store:
         for label, benches in results.items():
             merged.setdefault(label, {}).update(benches)
         _write_atomic(path, json.dumps(merged, indent=2) + "\n")
-        tables = [pq.read_table(self.cache / key / SAMPLES_FILE) for _, _, key in keys
-                  if (self.cache / key / SAMPLES_FILE).is_file()]
+        tables = []
+        for label, _, key in keys:  # a cache entry may have been made under another label (same model)
+            if (self.cache / key / SAMPLES_FILE).is_file():
+                table = pq.read_table(self.cache / key / SAMPLES_FILE)
+                index = table.schema.get_field_index("model")
+                tables.append(table.set_column(index, "model", pa.array([label] * len(table), pa.string())))
         if not tables:
             return
         new = pa.concat_tables(tables, promote_options="default")
