@@ -1,5 +1,6 @@
 """`python -m rl train CONFIG.yaml [--set key=value ...]` (console scripts `rlvr train` and `rlvr-train`), `python -m rl eval ...`
-(`rl.eval.cli`) and `python -m rl report OUTPUT_DIR` (`rl.report.cli`).
+(`rl.eval.cli`), `python -m rl report OUTPUT_DIR` (`rl.report.cli`) and `python -m rl filter DATA --model M ...`
+(`rl.filter.cli`: pass-rate filtering).
 
 The config is fully validated before anything heavy is imported or any model loads; a config error prints one
 line (`config error: <key path>: <what is wrong>`) on stderr and exits with status 2, as every user error does
