@@ -156,3 +156,34 @@ def test_disk_full_during_a_save_is_one_line_and_the_rerun_resumes(tiny_model, t
         assert "is incomplete" in again.stderr
         assert re.search(r"\(resumed from checkpoint-[24]\)", again.stdout)
         assert json.loads((stage_dir / "trainer_state.json").read_text())["global_step"] == 6
+
+
+@pytest.mark.slow
+def test_sigterm_to_torchrun_both_processes_save_the_same_checkpoint(tiny_model, tmp_path):
+    import sys
+
+    data = pipeline_dict(tiny_model, tmp_path / "out", save_steps=50)
+    data["stages"][0]["grpo"]["max_steps"] = 8
+    config = write_config(tmp_path / "p.yaml", data)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "rl",
+           "train", str(config)]
+    log = tmp_path / "out.log"
+    with log.open("w") as out, (tmp_path / "err.log").open("w") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=subprocess_env(), stdout=out, stderr=err, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not re.search(r"^step [23]/8 ", log.read_text(), re.M):
+            assert proc.poll() is None, (tmp_path / "err.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "no training step within 240 s"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)  # torchrun forwards it to both workers, SIGKILLs them 30 s later
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            subprocess.run(["kill", "-9", f"-{proc.pid}"])
+    stderr = (tmp_path / "err.log").read_text()
+    lines = re.findall(r"^stopped by SIGTERM after step (\d+); saved (\S+)/checkpoint-(\d+); rerun", stderr, re.M)
+    assert len(lines) == 2 and lines[0] == lines[1], stderr[-3000:]
+    folder = Path(lines[0][1]) / f"checkpoint-{lines[0][0]}"
+    assert checkpoint_problem(folder) is None
+    assert (folder / "rng_state_0.pth").is_file() and (folder / "rng_state_1.pth").is_file()
