@@ -18,26 +18,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rl.tools.rollout import tool_suffix
+
 logger = logging.getLogger(__name__)
 MARKER = "BUILD_DONE"
 MATH_INSTRUCTION = "Please reason step by step, and put your final answer within \\boxed{}."
 # The fixed JSON around a python call, added to the smoke tokenizer as two tokens: the tiny BPE (trained on a small
 # corpus) would split it into ~40 pieces, too many for a 2-layer model to learn in a short SFT.
 CALL_FRAME = ('{"name": "python", "arguments": {"code": "print(', ')"}}\n</tool_call>')
-
-
-def tool_suffix(tokenizer: Any, result: str) -> str:
-    """The text the chat template puts between a generated tool-calling turn (ending with EOS) and the next generated
-    turn: TRL's `_get_tool_suffix_ids`, as text."""
-    call = [{"type": "function", "function": {"name": "python", "arguments": {}}}]
-    head = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "", "tool_calls": call}]
-    prefix = tokenizer.apply_chat_template(head, tokenize=False)
-    full = tokenizer.apply_chat_template(head + [{"role": "tool", "name": "python", "content": result}],
-                                         tokenize=False, add_generation_prompt=True)
-    prefix = prefix[:prefix.rindex(tokenizer.eos_token) + len(tokenizer.eos_token)]
-    if not full.startswith(prefix):
-        raise ValueError("the chat template does not extend a tool conversation turn by turn")
-    return full[len(prefix):]
 
 
 def _tail(tokenizer: Any, text: str, max_tokens: int) -> str:
@@ -61,7 +49,8 @@ def tool_traces(n: int, tokenizer: Any, schemas: list[dict], seed: int = 0,
         call = json.dumps({"name": "python", "arguments": {"code": f"print({a} {op} {b})"}})
         turn1 = f"<tool_call>\n{call}\n</tool_call>"
         turn2 = f"The code printed {value}.\n</think>\n\nThe answer is \\boxed{{{value}}}."
-        second = prompt + turn1 + tokenizer.eos_token + tool_suffix(tokenizer, f"{value}\n")
+        result = [{"role": "tool", "name": "python", "content": f"{value}\n"}]
+        second = prompt + turn1 + tokenizer.eos_token + tool_suffix(tokenizer, result)
         if max_prompt_tokens:
             prompt, second = _tail(tokenizer, prompt, max_prompt_tokens), _tail(tokenizer, second, max_prompt_tokens)
         rows.append({"prompt": prompt, "completion": turn1})
