@@ -1,5 +1,4 @@
-"""What every tool shares: the error a malformed call raises, how a failure reads to the model, truncation, and
-the process-wide counters that stage summaries read.
+"""What every tool shares: the errors a call can raise, how a failure reads to the model, truncation, options.
 
 A tool call fails "through bad input" (bad JSON, an unknown tool, wrong arguments, the per-completion call cap) by
 raising `ToolCallError`: TRL's GRPOTrainer catches it, counts it in `tools/failure_frequency` and shows the model
@@ -9,13 +8,10 @@ the model's code raising or timing out, is a normal result string.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-# tool name -> count, for this process (stage summaries); keys: calls, failures (malformed), errors (the call ran
-# but reported an error, e.g. a traceback), infra (the tool's service was unavailable)
-STATS: dict[str, Counter[str]] = {}
+MAX_CALLS = 256  # the sandbox's /execute replays at most 256 earlier cells
 
 
 class ToolCallError(Exception):
@@ -53,11 +49,6 @@ def truncate(text: str, limit: int) -> str:
     return f"{text[:head]}\n... [{cut} characters truncated] ...\n{text[-tail:] if tail else ''}"
 
 
-def count(tool: str, key: str, n: int = 1) -> None:
-    """Add `n` to the process-wide counter `key` of `tool`."""
-    STATS.setdefault(tool, Counter())[key] += n
-
-
 @dataclass(frozen=True)
 class ToolOptions:
     """Options every stage's tools share (the stage's `tool_options:`)."""
@@ -71,6 +62,8 @@ class ToolOptions:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"tool_options.{key} must be an integer >= 1, got {value!r}")
+        if self.max_calls > MAX_CALLS:
+            raise ValueError(f"tool_options.max_calls must be at most {MAX_CALLS}, got {self.max_calls}")
         if isinstance(self.timeout_s, bool) or not isinstance(self.timeout_s, (int, float)) or not self.timeout_s > 0:
             raise ValueError(f"tool_options.timeout_s must be a number > 0, got {self.timeout_s!r}")
 

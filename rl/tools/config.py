@@ -16,7 +16,7 @@ import dataclasses
 from typing import Any
 
 from rl.tools.base import ToolOptions
-from rl.tools.registry import BUILTIN, ToolSpecError, _entry, resolve
+from rl.tools.registry import BUILTIN, ToolSpecError, parse_entry, resolve
 
 # kwargs that say how to reach a service, not what the tool does: left out of stage hashes
 INFRA_KWARGS = ("sandbox_urls", "retries")
@@ -40,7 +40,7 @@ def parse_tools(raw: Any, raw_options: Any, run_values: dict[str, Any], where: s
     entries = []
     for i, item in enumerate(raw):
         try:
-            name, kwargs = _entry(item, f"{where}.tools[{i}]")
+            name, kwargs = parse_entry(item, f"{where}.tools[{i}]")
         except ToolSpecError as e:
             raise ValueError(str(e)) from None
         bound = []

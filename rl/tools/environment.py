@@ -20,7 +20,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rl.tools.base import ToolCallError, ToolOptions, ToolText, ToolUnavailable, count, truncate
+from rl.tools.base import ToolCallError, ToolOptions, ToolText, ToolUnavailable, truncate
 from rl.tools.registry import Tool
 
 # A call the parser could not read (bad JSON, no name) reaches the tools under this name (see `rl.tools.parsing`),
@@ -74,8 +74,6 @@ class ToolEnvironment:
         """Called (by `rl.tools.trainer`) for a tool call the parser could not read: counted, then raised."""
         self.record.calls += 1
         self.record.failures += 1
-        count(MALFORMED_NAME, "calls")
-        count(MALFORMED_NAME, "failures")
         raise ToolCallError(str(arguments.get(MALFORMED_KEY) or "the tool call could not be parsed"))
 
     def _check(self, tool: Tool, arguments: dict) -> None:
@@ -113,30 +111,24 @@ class ToolEnvironment:
         if not self._sessions and any(t.builtin is not None for t in self._tools.values()):
             self.reset()
         record.calls += 1
-        count(name, "calls")
         start = time.monotonic()
         try:
             self._check(tool, arguments)
             result = await self._invoke(tool, arguments)
         except ToolUnavailable as e:
             record.outage = record.outage or str(e)
-            count(name, "infra")
             return ToolText(UNAVAILABLE_TEXT, ok=False)
         except asyncio.TimeoutError:
             record.errors += 1
-            count(name, "errors")
             return ToolText(f"Error: {name} did not answer within {self._options.timeout_s:g} s.", ok=False)
         except Exception:  # ToolCallError, or a user tool rejecting its arguments: TRL shows and counts it
             record.failures += 1
-            count(name, "failures")
             raise
         finally:
             record.seconds += time.monotonic() - start
         ok = bool(getattr(result, "ok", True))
         record.ok += ok
         record.errors += not ok
-        if not ok:
-            count(name, "errors")
         return ToolText(truncate(str(result), self._options.max_output_chars), ok=ok)
 
 

@@ -20,8 +20,6 @@ from typing import Any, Sequence
 from rl.tools.base import ToolCallError, ToolText, ToolUnavailable
 from sandbox.client import SandboxClient, SandboxUnavailable, parse_urls
 
-MAX_CELLS = 64  # replayed cells per completion (the sandbox accepts 256)
-
 
 @dataclass(frozen=True)
 class PythonToolConfig:
@@ -127,7 +125,7 @@ class PythonSession:
 
     async def _run(self, code: str) -> str:
         config = self.tool.config
-        setup: Sequence[str] = self.cells[-MAX_CELLS:]
+        setup: Sequence[str] = self.cells  # at most tool_options.max_calls - 1 (<= 255): /execute takes 256
         try:
             response = await self.tool.client.aexecute(code, setup, config.limits)
         except SandboxUnavailable as e:

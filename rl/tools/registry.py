@@ -84,7 +84,7 @@ def _user_tool(path: str, where: str) -> Callable:
     return func
 
 
-def _entry(raw: Any, where: str) -> tuple[str, dict]:
+def parse_entry(raw: Any, where: str) -> tuple[str, dict]:
     if isinstance(raw, str):
         return raw, {}
     if isinstance(raw, dict) and isinstance(raw.get("name"), str) and set(raw) <= {"name", "kwargs"}:
@@ -97,7 +97,7 @@ def _entry(raw: Any, where: str) -> tuple[str, dict]:
 
 def resolve_one(raw: Any, where: str = "tools[0]", run_values: dict[str, Any] | None = None) -> Tool:
     """One `tools:` entry as a `Tool`; `run_values` fill the kwargs a built-in tool needs (e.g. `sandbox_urls`)."""
-    name, kwargs = _entry(raw, where)
+    name, kwargs = parse_entry(raw, where)
     if ":" in name:
         func = _user_tool(name, where)
         if kwargs:
@@ -141,7 +141,7 @@ def needs(entries: Any) -> set[str]:
     """Run values (e.g. `sandbox_urls`) the built-in tools among `entries` need and were not given."""
     out: set[str] = set()
     for i, raw in enumerate(entries or []):
-        name, kwargs = _entry(raw, f"tools[{i}]")
+        name, kwargs = parse_entry(raw, f"tools[{i}]")
         cls = BUILTIN.get(name)
         if cls is not None:
             out |= {need for key, need in cls.needs.items() if key not in kwargs}
