@@ -25,6 +25,18 @@ from rewards.math.relations import APPROX, assignments, claim, inequality_union
 MAX_BRACE_DEPTH = 12  # deeper answers are pathological (e.g. 50 nested \\frac): rejected without parsing
 EXACT_REL_TOL = 1e-40  # exact values compared at 60 significant digits: only rounding noise is tolerated
 _DECIMAL_LITERAL = re.compile(r"^[+-]?\d*\.(\d+)$|^[+-]?\d+$")
+# a comma that cannot be a thousands separator (one or two digits after it, or a leading `0,`): `1,22`, `0,111`
+_DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,\d{1,2}|0,\d+)$")
+
+
+def decimal_comma(gold: str, answer: str) -> tuple[str, str]:
+    """Read a decimal comma (`1,22` = 1.22) on one side when the other side is one value: as a list, `1,22` would be
+    a multi-valued answer that a one-value gold never equals."""
+    if _DECIMAL_COMMA.match(answer) and not is_set_like(gold):
+        answer = answer.replace(",", ".")
+    elif _DECIMAL_COMMA.match(gold) and not is_set_like(answer):
+        gold = gold.replace(",", ".")
+    return gold, answer
 
 
 def _brace_depth(s: str) -> int:
@@ -120,6 +132,7 @@ def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None
         if len(parts) > 1 and len({choice_letter(p, strict=False) for p in parts}) > 1:
             return "hedged"
         return "equal" if choice_letter(answer, strict=False) == letter else "mismatch"
+    gold, answer = decimal_comma(gold, answer)
     prepared = prepare(gold, answer)
     if isinstance(prepared, str):
         return prepared
@@ -151,6 +164,7 @@ def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None
 # ---- worker side: everything below may be slow; never call it in the trainer process -------------------------
 
 _parse_config = None
+_prose_config = None
 
 
 def _mv_parse(s: str) -> list:
@@ -161,6 +175,18 @@ def _mv_parse(s: str) -> list:
     if _parse_config is None:
         _parse_config = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
     return parse("\\boxed{" + s + "}", _parse_config, parsing_timeout=None)  # type: ignore[arg-type]
+
+
+def prose_math(clause: str) -> str | None:
+    """The math math-verify's default extraction finds in a prose clause (`extract.prose_answer`), as the string it
+    matched, or None. Worker-only."""
+    global _prose_config
+    from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
+
+    if _prose_config is None:
+        _prose_config = [LatexExtractionConfig(), ExprExtractionConfig()]
+    parsed = parse(clause, _prose_config, parsing_timeout=None)  # type: ignore[arg-type]
+    return parsed[1] if len(parsed) > 1 and isinstance(parsed[1], str) and parsed[1].strip() else None
 
 
 def compare_numbers(gold, answer, rel_tol: float) -> bool | None:
@@ -255,15 +281,24 @@ def _claim_holds(value, checks: tuple[tuple[str, str], ...], rel_tol: float) -> 
     return True
 
 
-def equivalent(gold: str, answer: str, rel_tol: float = REL_TOL) -> str:
-    """Full equivalence of raw `gold` and extracted `answer`: "equal", "mismatch" or "hedged". Worker-only."""
+def equivalent(gold: str, answer: str, rel_tol: float = REL_TOL, prose: bool = False) -> str:
+    """Full equivalence of raw `gold` and extracted `answer`: "equal", "mismatch" or "hedged". With `prose`, the
+    answer is a prose clause: read whole, and when that is not "equal", the math `prose_math` finds in it is the
+    answer ("no_answer" when it finds none). Worker-only."""
     from math_verify import verify
 
+    if prose:
+        whole = equivalent(gold, answer, rel_tol)
+        found = None if whole == "equal" else prose_math(answer)
+        if found is None:
+            return whole if whole == "equal" else "no_answer"
+        answer = found
     _install_exact_numeric_eq()
     g, a = normalize(gold), normalize(answer)
     decided = quick_decide(g, a, rel_tol)
     if decided is not None:
         return decided
+    g, a = decimal_comma(g, a)
     prepared = prepare(g, a)
     if isinstance(prepared, str):
         return prepared
@@ -288,3 +323,4 @@ def warm_up() -> None:
     logging.getLogger("math_verify").setLevel(logging.ERROR)
     equivalent("\\frac{1}{2}", "x = 0.5")
     equivalent("(1, 2]", "1 < x \\leq 2")
+    equivalent("5", "so the total is 5", prose=True)

@@ -14,8 +14,16 @@
    after its last word (34), and a negated sentence ("the answer is not 5") gives no answer.
 4. Without a box or marker: an answer part that is only an expression (`3`, `x+3y-4=0`, `$\\frac12$`, one math
    display, or a single token such as `\\text{odd}`) is that answer: at most two words of prose, and a digit, a
-   math symbol or a single token, and no negation.
-5. Nothing else is extracted (no "last number in the text" guessing).
+   math symbol or a single token, and no negation or question mark.
+5. Otherwise, math-verify's own fallback (the last math in the prose), narrowed to what cannot be a hedge: the last
+   sentence of the answer part that holds math (a `$..$` display or a number) gives its last clause (after the
+   last `;`, `which` or `but`), which must hold exactly one math item (displays and numbers separated only by
+   spaces count as one) and no negation; the sentence must hold no hedge word. That clause (source "prose") is
+   parsed in a worker with math-verify's default extraction, and the math it finds is the answer:
+   "Therefore $x \\geq 5$ is the solution." gives `x \\geq 5`; "5 is wrong", "It is 3 or maybe 4" and
+   "The roots are 2 and 5" give none.
+   A bare expression with prose words that also passes these checks ("Special matrix: $..$") is read whole
+   first, and as prose when the whole is not the gold (source "expression_or_prose").
 """
 
 from __future__ import annotations
@@ -43,6 +51,12 @@ _PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:or|and)\b)[A-Za-z]{2,}")
 _MATH_CHAR = re.compile(r"[\d\\$^_=+*/()\[\]{}<>|]")
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|incorrect)\b", re.IGNORECASE)
 _HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably)\b", re.IGNORECASE)
+_PROSE_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|might|could|sure|unsure|guess|likely"
+                          r"|unlikely|think|wait|check|if|whether)\b|\?", re.IGNORECASE)
+_PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n]")
+_PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b", re.IGNORECASE)
+_PROSE_ITEM = re.compile(r"\x00+|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")
+MAX_PROSE_CHARS = 4000
 MAX_EXPRESSION_CHARS = 1000
 MAX_JOINER_CHARS = 200
 
@@ -54,7 +68,8 @@ class Extraction:
 
     answer: str | None
     candidates: tuple[str, ...] = ()
-    source: str = "none"  # "box", "marker", "json", "expression" or "none"
+    # "box", "marker", "json", "expression", "prose", "expression_or_prose" (read whole, else as prose) or "none"
+    source: str = "none"
 
 
 NO_ANSWER = Extraction(None)
@@ -162,15 +177,45 @@ def expression_only(text: str) -> str | None:
     if "\n" in text:
         return None
     prose = _MATH_SPAN.sub(" ", text)
-    if len(_PROSE_WORD.findall(prose)) > 2 or _NEGATION.search(prose) or not (_MATH_CHAR.search(text) or " " not in text):
+    if len(_PROSE_WORD.findall(prose)) > 2 or _NEGATION.search(prose) or "?" in prose:
+        return None
+    if not (_MATH_CHAR.search(text) or " " not in text):
         return None
     return text
 
 
+def prose_answer(text: str) -> str | None:
+    """The last clause of the last sentence with math, when it can only state one answer (module docstring,
+    rule 5); None otherwise. Linear time: only the last `MAX_PROSE_CHARS` characters are read."""
+    text = text[-MAX_PROSE_CHARS:]
+    masked = _MATH_SPAN.sub(lambda m: "\x00" * len(m.group(0)), text)
+    end = len(masked)
+    for cut in reversed([0] + [m.end() for m in _PROSE_SENTENCE_END.finditer(masked)]):
+        sentence = masked[cut:end]
+        if _PROSE_ITEM.search(sentence):
+            break
+        end = cut
+    else:
+        return None
+    clauses = list(_PROSE_CLAUSE.finditer(sentence))
+    start = clauses[-1].end() if clauses else 0
+    clause = sentence[start:]
+    items = [m for m in _PROSE_ITEM.finditer(clause)]
+    joined = all(not clause[a.end():b.start()].strip() for a, b in zip(items, items[1:]))
+    if not items or not joined or _PROSE_HEDGE.search(sentence) or _NEGATION.search(clause):
+        return None
+    return text[cut + start:end].strip().rstrip(".!").strip() or None
+
+
 def gold_answer(gold: str) -> str:
-    """The gold's final answer: its last box group when the gold is a worked solution with boxes, else itself."""
+    """The gold's final answer: its last box group when the gold is a worked solution with boxes; else, when the
+    gold is prose with a final-answer marker ("Final Answer: The final answer is $28\\%$"), the marker's answer;
+    else the gold itself."""
     if "\\boxed" not in gold and "\\fbox" not in gold:
-        return gold
+        if expression_only(gold) is not None:
+            return gold
+        markers = list(_MARKERS.finditer(gold))
+        return (_marker_value(gold[markers[-1].end():]) or gold) if markers else gold
     spans, _ = _box_spans(gold)
     return _last_group(gold, spans).answer if spans else gold  # type: ignore[return-value]
 
@@ -192,7 +237,11 @@ def extract_answer(completion: str) -> Extraction:
             best = (m.start(), value.replace('\\"', '"').replace("\\\\", "\\").strip(), "json")
     if best is None:
         alone = expression_only(text)
-        return NO_ANSWER if alone is None else Extraction(alone, (alone,), "expression")
+        if alone is not None:
+            words = _PROSE_WORD.search(_MATH_SPAN.sub(" ", alone))
+            return Extraction(alone, (alone,), "expression_or_prose" if words and prose_answer(alone) else "expression")
+        clause = prose_answer(text)
+        return NO_ANSWER if clause is None else Extraction(clause, (clause,), "prose")
     if not best[1]:
         return NO_ANSWER
     return Extraction(best[1], (best[1],), best[2])

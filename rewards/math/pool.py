@@ -139,9 +139,10 @@ class VerifierPool:
         """Start the zygote and the workers now (otherwise the first call does); blocks until they are ready."""
         self._ensure_zygote()
 
-    def call(self, gold: str, answer: str, rel_tol: float, timeout_s: float) -> str:
-        """Reason from a worker; or, with the worker killed, "timeout" (it used its time on the CPU) or `STARVED`
-        (load kept it off the CPU); or "error" (the worker crashed, or none is available)."""
+    def call(self, gold: str, answer: str, rel_tol: float, timeout_s: float, prose: bool = False) -> str:
+        """Reason from a worker (`equivalence.equivalent`; `prose`: the answer is a prose clause); or, with the
+        worker killed, "timeout" (it used its time on the CPU) or `STARVED` (load kept it off the CPU); or "error"
+        (the worker crashed, or none is available)."""
         try:
             self._ensure_zygote()
             worker = self._idle.get(timeout=self.acquire_timeout_s)
@@ -150,7 +151,7 @@ class VerifierPool:
             return "error"
         try:
             cpu_before = cpu_seconds(worker.pid)
-            worker.conn.send((gold, answer, rel_tol, timeout_s))
+            worker.conn.send((gold, answer, rel_tol, timeout_s, prose))
             if worker.conn.poll(timeout_s):
                 reason = worker.conn.recv()
                 self._release(worker)

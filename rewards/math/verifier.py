@@ -1,14 +1,15 @@
 """Public verifier API: `verify(gold, response)` and `verify_batch(pairs)` -> `Verdict`.
 
 Pipeline per pair: extract the final answer (parent, string work; a gold written as a solution with a box gives
-its last box group) -> cache lookup on (gold, extracted answer) -> fast path in the parent for literal/number/
-letter/text answers -> otherwise a worker process (hard timeout).
+its last box group) -> cache lookup on (gold, extracted answer, prose) -> fast path in the parent for literal/
+number/letter/text answers -> otherwise a worker process (hard timeout). A prose clause (`extract.prose_answer`)
+always goes to a worker, which finds its math with math-verify's default extraction first.
 
 Reasons:
 - `equal`: the answer is equivalent to the gold answer;
 - `mismatch`: it is not (a single value against a multi-valued gold, too);
-- `no_answer`: nothing to grade (no box, marker or bare expression in the answer part, unclosed `<think>`, empty or
-  truncated last box);
+- `no_answer`: nothing to grade (no box, marker, bare expression or single-answer prose clause in the answer part,
+  no math in that clause, unclosed `<think>`, empty or truncated last box);
 - `hedged`: a multi-valued final answer against a one-value gold: boxes joined by separators or a list
   (`\\boxed{3} or \\boxed{4}`, `3, 4`, `3 or 4`), `\\pm`, or several choice letters;
 - `invalid_gold`: the gold answer is empty;
@@ -40,6 +41,7 @@ RETRY_FACTOR = 2.0
 INFRA_REASONS = frozenset({"error"})
 LIMIT_REASONS = frozenset({"timeout", "resource_limit"})
 CACHE_SIZE = 100_000
+PROSE_SOURCES = frozenset({"prose", "expression_or_prose"})  # graded by `equivalent(..., prose=True)` in a worker
 
 
 @dataclass(frozen=True)
@@ -55,21 +57,22 @@ class Verdict:
 
 
 class _Cache:
-    """Thread-safe LRU of (gold, extracted answer) -> reason; limits and infrastructure outcomes are never stored."""
+    """Thread-safe LRU of (gold, extracted answer, prose) -> reason; limits and infrastructure outcomes are never
+    stored."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._data: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._data: OrderedDict[tuple[str, str, bool], str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[str, str]) -> str | None:
+    def get(self, key: tuple[str, str, bool]) -> str | None:
         with self._lock:
             reason = self._data.get(key)
             if reason is not None:
                 self._data.move_to_end(key)
             return reason
 
-    def put(self, key: tuple[str, str], reason: str) -> None:
+    def put(self, key: tuple[str, str, bool], reason: str) -> None:
         if reason in INFRA_REASONS or reason in LIMIT_REASONS:
             return
         with self._lock:
@@ -99,11 +102,11 @@ def get_pool() -> tuple[VerifierPool, ThreadPoolExecutor]:
         return _pool, _executor  # type: ignore[return-value]
 
 
-def _verify_slow(pool: VerifierPool, gold: str, answer: str, timeout_s: float) -> str:
+def _verify_slow(pool: VerifierPool, gold: str, answer: str, timeout_s: float, prose: bool = False) -> str:
     """One worker verification; a worker starved of CPU by machine load gets one retry with a longer limit."""
-    reason = pool.call(gold, answer, REL_TOL, timeout_s)
+    reason = pool.call(gold, answer, REL_TOL, timeout_s, prose)
     if reason == STARVED:
-        reason = pool.call(gold, answer, REL_TOL, RETRY_FACTOR * timeout_s)
+        reason = pool.call(gold, answer, REL_TOL, RETRY_FACTOR * timeout_s, prose)
     return "timeout" if reason == STARVED else reason
 
 
@@ -117,23 +120,24 @@ def verify_batch(pairs: Iterable[tuple[str, str]], timeout_s: float = DEFAULT_TI
     if not timeout_s > 0:
         raise ValueError(f"timeout_s must be > 0, got {timeout_s!r}")
     pairs = list(pairs)
-    keys: list[tuple[str, str] | None] = []
+    keys: list[tuple[str, str, bool] | None] = []
     answers: list[str | None] = []
     for i, pair in enumerate(pairs):
         if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and all(isinstance(x, str) for x in pair)):
             raise TypeError(f"pair {i} must be (gold: str, response: str), got {pair!r:.200}")
-        answer = extract_answer(pair[1]).answer
+        extraction = extract_answer(pair[1])
+        answer, prose = extraction.answer, extraction.source in PROSE_SOURCES
         gold = gold_answer(pair[0])
         answers.append(answer)
-        keys.append((gold, answer) if answer is not None and normalize(gold) else None)
-    jobs: dict[tuple[str, str], str | None] = {}
+        keys.append((gold, answer, prose) if answer is not None and normalize(gold) else None)
+    jobs: dict[tuple[str, str, bool], str | None] = {}
     for key in keys:
         if key is not None:
-            jobs[key] = CACHE.get(key) or quick_decide(normalize(key[0]), normalize(key[1]), REL_TOL)
+            jobs[key] = CACHE.get(key) or (None if key[2] else quick_decide(normalize(key[0]), normalize(key[1])))
     slow = [key for key, reason in jobs.items() if reason is None]
     if slow:
         pool, executor = get_pool()
-        for key, reason in zip(slow, executor.map(lambda k: _verify_slow(pool, k[0], k[1], timeout_s), slow)):
+        for key, reason in zip(slow, executor.map(lambda k: _verify_slow(pool, k[0], k[1], timeout_s, k[2]), slow)):
             jobs[key] = reason
     for key, reason in jobs.items():
         CACHE.put(key, reason)  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ _PID = struct.Struct("!q")
 
 
 def serve(conn: Connection, memory_mb: int) -> None:
-    """Worker loop: receive (gold, answer, rel_tol, timeout_s), reply with a reason string.
+    """Worker loop: receive (gold, answer, rel_tol, timeout_s, prose), reply with a reason string.
 
     The parent kills an overrunning worker. As a backstop (should the parent die mid-task), each task arms a real
     timer whose SIGALRM keeps its default action, so the kernel ends the worker even inside a long C call.
@@ -38,12 +38,12 @@ def serve(conn: Connection, memory_mb: int) -> None:
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     while True:
         try:
-            gold, answer, rel_tol, timeout_s = conn.recv()
+            gold, answer, rel_tol, timeout_s, prose = conn.recv()
         except (EOFError, OSError):
             os._exit(0)
         signal.setitimer(signal.ITIMER_REAL, timeout_s + BACKSTOP_S)
         try:
-            reason = equivalent(gold, answer, rel_tol)
+            reason = equivalent(gold, answer, rel_tol, prose)
         except (MemoryError, RecursionError):
             reason = "resource_limit"
         except Exception:  # a sympy failure on a malformed answer is a non-match, not an outage

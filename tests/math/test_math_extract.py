@@ -34,7 +34,6 @@ def test_extracts_final_answer(completion, answer):
     T + "The answer is \\boxed{}",                                      # empty box
     T + "So the answer is \\boxed{5",                                   # truncated box
     T + "First \\boxed{5} and finally \\boxed{\\frac{10",                # last box truncated
-    T + "After simplifying we obtain 5.",                               # no box, no marker
     T,
     "",
 ])
@@ -72,13 +71,33 @@ def test_marker_sentences_and_bare_expressions(completion, answer):
     assert extract_answer(completion).answer == answer
 
 
-@pytest.mark.parametrize("completion", [
-    T + "The perimeter is 7",                      # prose, not an expression
-    T + "I computed it.",
-    T + "We get 5 and then 6 and finally 7.",
-    T + "x = 2\nso the answer follows",            # several lines
+@pytest.mark.parametrize("completion, clause", [
+    (T + "The perimeter is 7", "The perimeter is 7"),              # prose, not an expression: a prose clause
+    (T + "After simplifying we obtain 5. Hope this helps!", "After simplifying we obtain 5"),
+    (T + "x = 2\nso the answer follows", "x = 2"),                  # the last sentence that holds math
+    (T + "Therefore $x \\geq 5$ is the solution.", "Therefore $x \\geq 5$ is the solution"),
+    (T + "the number is not 10 which is 1,000.99€", "is 1,000.99€"),  # the negation is in another clause
+    (T + "Multiplying by the identity: $A$ $B$", "Multiplying by the identity: $A$ $B$"),  # math separated by spaces is one item
 ])
-def test_prose_is_not_an_expression(completion):
+def test_prose_fallback_gives_the_last_single_answer_clause(completion, clause):
+    ext = extract_answer(completion)
+    assert (ext.answer, ext.source) == (clause, "prose")
+
+
+@pytest.mark.parametrize("completion", [
+    T + "I computed it.",                            # no math at all
+    T + "We get 5 and then 6 and finally 7.",        # several values in the clause
+    T + "The roots are 2 and 5.",
+    T + "Then we get $x = 3$, $y = 4$.",
+    T + "5 is wrong.",                               # negation
+    T + "It is not 5.",
+    T + "It is 3 or maybe 4.",                       # hedges, anywhere in the sentence
+    T + "I'm not sure, but it is 5.",
+    T + "Is it 5?",                                  # a question (also not a bare expression)
+    T + "If x = 2 then the area is 12.",
+    "The area is \\boxed{5}.</think>\n\nI computed it.",  # thinking never counts
+])
+def test_prose_fallback_refuses_hedges_negations_and_lists(completion):
     assert extract_answer(completion).answer is None
 
 
@@ -86,6 +105,12 @@ def test_gold_solution_gives_its_last_box_group():
     assert gold_answer("So the answer is: \\[ \\boxed{32349} \\]") == "32349"
     assert gold_answer("$$\\boxed{2}, \\boxed{3}$$") == "2, 3"
     assert gold_answer("\\frac{1}{2}") == "\\frac{1}{2}"
+
+
+def test_gold_solution_in_prose_gives_its_final_answer_marker():
+    gold = "Losing 10% then 20% leaves $72\\%$. Final Answer: The final answer is $28 \\%$. I hope it is correct."
+    assert gold_answer(gold) == "28 \\%"
+    assert gold_answer("x = 5") == "x = 5"   # an expression gold stays whole
 
 
 def test_boxes_skip_escaped_braces_and_flag_truncation():

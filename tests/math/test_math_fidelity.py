@@ -37,6 +37,8 @@ WRONG = [
     # notations that look alike but differ
     ("(2,12) \\cup (12,102)", "(2,12) \\cup (12,103)"), ("(-\\infty,-1)\\cup[3,\\infty)", "x \\le -1 \\text{ or } x \\ge 3"),
     ("(3,-2)", "x=-2, y=3"), ("\\emptyset", "\\{0\\}"),
+    # a decimal comma only where the comma cannot be a thousands separator
+    ("1.2", "1,200"), ("1.22", "1,23"), ("0.111", "0,112"), ("12.5", "1,25"), ("1, 22", "1.22"),
 ]
 RIGHT = [
     ("11111100", "11,\\! 111,\\! 100"), ("32349", "32,\\! 349"), ("(12,102) \\cup (2,12)", "(2,12) \\cup (12,102)"),
@@ -50,6 +52,7 @@ RIGHT = [
     ("2", "f(3) = 2"), ("2", "x = 2"), ("\\frac{\\sqrt3}{3}", "\\frac{\\sqrt{3}}{3} \\approx 0.577"), ("5", "x = 2+3 = 5"),
     ("74^\\circ", "\\angle APC = 74^\\circ"), ("19", "a_{37} = 19"), ("(3,4)", "(x, y) = (3, 4)"),
     ("(5, 8), (8, 5)", "(x, y) = (5, 8) \\text{ and } (8, 5)"), ("(11,7)or(7,11)", "(7,11), (11,7)"),
+    ("1.22", "1,22"), ("1,22", "1.22"), ("0,111", "0.111"), ("1000.99", "1000,99"), ("-2.5", "-2,5"), ("1, 2", "1,2"),
 ]
 
 
@@ -85,7 +88,21 @@ def test_interval_end_points_are_not_thousands():
     ("3", "3", "equal"),
     ("x+3y-4=0", "</think>\n\nx+3y-4=0", "equal"),
     ("x+3y-4=0", "</think>\n\n2x+6y-8=0", "equal"),
-    ("4", "</think>The perimeter is 4 units long, I think", "no_answer"),        # prose is not an expression
+    ("4", "</think>The perimeter is 4 units long, I think", "no_answer"),        # a hedged prose sentence
+    # prose without box or marker: the math of the last single-answer clause, found by math-verify's extraction
+    ("x \\geq 5", "</think>Therefore $x \\geq 5$ is the solution.", "equal"),
+    ("x < 3", "</think>We find that $x \\lt 3$.", "equal"),
+    ("42", "</think>42 because geometry proves it", "equal"),
+    ("1000.99", "</think>the number is not 10 which is 1,000.99€", "equal"),
+    ("2.74", "</think>Soucis : 2,74 $ a..", "equal"),
+    ("\\frac{2}{3}", "</think>So P(A) = 2/3. Therefore, the probability that Alice wins is 2/3. <|im_start|>", "equal"),
+    ("6", "</think>After simplifying we obtain 5.", "mismatch"),
+    ("11", "</think>So we get $x = 5+5+1 = 7 = 11$ here.", "mismatch"),           # stricter rules still apply
+    ("5", "</think>It is 3 or maybe 5.", "no_answer"),
+    ("5", "</think>The roots are 2 and 5.", "no_answer"),
+    ("5", "</think>It is not 5.", "no_answer"),
+    ("5", "5 is the answer in my thoughts</think>I computed it.", "no_answer"),
+    ("5", "</think>The value is well defined at this point, 7 (Section 5) aside", "no_answer"),
     ("3k", "</think>3", "mismatch"),                                              # a variable is not a unit
     ("3k", "</think>The answer is $3$.", "mismatch"),
     ("3k", "</think>k=3", "mismatch"),

@@ -60,7 +60,7 @@ def test_killed_workers_are_replaced(pool):
 
 def test_timeouts_are_not_cached(pool):
     assert verifier.verify("1", PATHOLOGICAL, timeout_s=0.3).reason == "timeout"
-    assert verifier.CACHE.get(("1", SLOW_ANSWER)) is None
+    assert verifier.CACHE.get(("1", SLOW_ANSWER, False)) is None
 
 
 def test_crashed_worker_reports_error_and_recovers():
@@ -110,7 +110,7 @@ def test_worker_starved_by_load_is_retried_with_a_longer_limit():
         os.kill(pool._idle.queue[0].pid, signal.SIGSTOP)
         limits = []
         real_call = pool.call
-        pool.call = lambda g, a, tol, timeout_s: limits.append(timeout_s) or real_call(g, a, tol, timeout_s)
+        pool.call = lambda g, a, tol, timeout_s, prose=False: limits.append(timeout_s) or real_call(g, a, tol, timeout_s, prose)
         assert verifier._verify_slow(pool, "\\sqrt{8}", "2\\sqrt{2}", 1.0) == "equal"  # on a fresh worker
         assert limits == [1.0, verifier.RETRY_FACTOR * 1.0]
     finally:
