@@ -23,6 +23,13 @@ class Adapter:
     id_columns: tuple[str, ...] = ("id",)
     read: Reader | None = None
 
+    def read_raw(self, ref: str, path: Any, split: str, subset: str | None,
+                 columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The source's raw rows (`columns`, default the adapter's inputs), through the adapter's own reader when
+        it has one (file layouts `rl.data.sources.read_raw_rows` does not know), else `read_raw_rows`."""
+        from rl.data.sources import read_raw_rows
+        return (self.read or read_raw_rows)(ref, path, split, subset, tuple(columns or self.inputs))
+
 
 def text(raw: dict[str, Any], *keys: str) -> str:
     for key in keys:

@@ -21,7 +21,6 @@ from datasets import Dataset, Features, List, Value, concatenate_datasets
 from rl.data.adapters import ADAPTERS
 from rl.data.mixing import mix, split_off
 from rl.data.schema import BadRow, normalize_row, validate_row
-from rl.data.sources import read_raw_rows
 from rl.data.templating import apply_template
 
 if TYPE_CHECKING:
@@ -102,7 +101,7 @@ def source_rows(src: DatasetSource, system_prompt: str | None, tokenizer: Any,
     """One source's rows, converted, templated, validated and length-filtered (see the module doc); raises
     `DataError` naming the source when none is usable, and `DataFileError` for a data file that does not parse."""
     path = Path(src.local_path) if src.local_path else None
-    raw = read_raw_rows(src.source, path, src.split, src.subset, ADAPTERS[src.adapter].inputs)
+    raw = ADAPTERS[src.adapter].read_raw(src.source, path, src.split, src.subset)
     if src.max_samples is not None:
         raw = raw[:src.max_samples]
     if not raw:

