@@ -72,8 +72,12 @@ def validate_constraints(constraints: Sequence[dict[str, Any]] | str) -> None:
 
 
 def loose_variants(response: str) -> list[str]:
-    """IFEval's loose mode: the response with its first and/or last line removed, each with and without `*`."""
-    lines = response.split("\n")
+    """IFEval's loose mode: the response with its first and/or last line removed, each with and without `*`.
+
+    The response is stripped first: a thinking model's answer starts after `</think>` with blank lines, and removing
+    one of those instead of the first line of text would make loose mode no looser than strict.
+    """
+    lines = response.strip().split("\n")
     cut = ["\n".join(lines[1:]).strip(), "\n".join(lines[:-1]).strip(), "\n".join(lines[1:-1]).strip()]
     return [response, response.replace("*", ""), *cut, *(c.replace("*", "") for c in cut)]
 

@@ -115,3 +115,11 @@ def test_cli_subprocess() -> None:
                           capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"passed": [False, True], "score": 0.0}
+
+
+def test_loose_mode_drops_the_first_line_of_text_after_thinking() -> None:
+    from rewards.rules import check
+    lowercase = [{"id": "change_case:english_lowercase", "kwargs": {}}]
+    response = "plan</think>\n\nTitle Line\nhello world, all lowercase"
+    assert check(response, lowercase) == [False]
+    assert check(response, lowercase, loose=True) == [True]  # the blank lines after </think> are not "the first line"
