@@ -112,7 +112,7 @@ def build(out_dir: str | Path, cfg: ColdStartConfig, exclude: set[str] = frozens
     from transformers import TrainerCallback
     from trl import SFTConfig, SFTTrainer
 
-    from rl.smoke.tiny import build_policy, build_tokenizer
+    from rl.smoke.tiny import build_policy, build_reward_model, build_tokenizer
     from sandbox.local import start_local_server
 
     out = Path(out_dir)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -17,15 +18,27 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # about 3 min on a quiet 2-core machine; much longer on a loaded one
 def test_shortened_demo_writes_learning_json_and_plot(tmp_path):
     out = tmp_path / "learn"
     env = {**os.environ, "SKIP_SETUP": "1", "N_HELDOUT": "8", "SFT_MAX_STEPS": "20", "SFT_EVAL_EVERY": "10",
            "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(
+    # Its own session, so that the whole tree (rl train, the sandbox server, eval workers) dies with the test.
+    proc = subprocess.Popen(
         ["bash", "launch/learn_cpu.sh", str(out), "--set", "stages.reasoning.grpo.max_steps=2",
          "--set", "stages.general.grpo.max_steps=2"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
-    assert proc.returncode in (0, 3), proc.stdout[-3000:] + proc.stderr[-3000:]
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        log, _ = proc.communicate(timeout=1100)
+    finally:
+        if proc.poll() is None:  # SIGTERM first: rl train stops cleanly and its sandbox server with it
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    assert proc.returncode in (0, 3), log[-6000:]
     record = json.loads((out / "learning.json").read_text())
     assert list(record["models"]) == ["cold start", "stage 1", "stage 2"]
     assert record["models"]["stage 2"] == str((out / "run" / "general").resolve())
