@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 
 UNSAFE_BANNER = """
@@ -36,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="size cap of /tmp, the only writable place (emptied after every run)")
     s.add_argument("--max-procs", type=int, default=16, help="processes/threads a test may create")
     s.add_argument("--file-mb", type=int, default=16, help="largest file a test may write")
+    s.add_argument("--ignore-sigterm", action="store_true",
+                   help="ignore SIGTERM, in the server and its runners; stop with SIGINT. For a server owned by a "
+                        "training run: Slurm signals every process of a job step, and the run needs its sandbox "
+                        "while it saves a last checkpoint (the run stops it, and it dies with the run anyway)")
     s.add_argument("--log-level", default="INFO")
     return p
 
@@ -54,11 +59,13 @@ def main(argv: list[str] | None = None) -> int:
                        max_body_bytes=int(args.max_body_mb * (1 << 20)), max_tests=args.max_tests,
                        cache_tests=args.cache_tests, tmp_mb=args.tmp_mb, max_procs=args.max_procs,
                        file_mb=args.file_mb, python=args.python)
+    if args.ignore_sigterm:  # before the runners start: they inherit the ignored disposition across exec
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         app = SandboxApp(cfg).build()
     except (IsolationUnavailable, ValueError) as e:
         print(f"rlvr-sandbox: {e}", file=sys.stderr)
         return 2
     web.run_app(app, host=args.host, port=args.port, print=lambda msg: print(msg, flush=True),
-                access_log=None, shutdown_timeout=5)
+                access_log=None, shutdown_timeout=5, handle_signals=not args.ignore_sigterm)
     return 0

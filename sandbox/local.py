@@ -102,9 +102,10 @@ class LocalServer:
             return ""
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        """SIGTERM the server's process group (it kills its sandboxes), SIGKILL after `timeout_s`. Idempotent."""
+        """SIGINT the server's process group (it kills its sandboxes; it ignores SIGTERM, see `start_local_server`),
+        SIGKILL after `timeout_s`. Idempotent."""
         if self.process.poll() is None:
-            for sig, wait in ((signal.SIGTERM, timeout_s), (signal.SIGKILL, 5.0)):
+            for sig, wait in ((signal.SIGINT, timeout_s), (signal.SIGKILL, 5.0)):
                 try:
                     os.killpg(self.process.pid, sig)
                 except ProcessLookupError:
@@ -134,9 +135,11 @@ def start_local_server(host: str = "127.0.0.1", port: int = 0, workers: int | No
                        extra_args: tuple[str, ...] = ()) -> LocalServer:
     """Start `python -m sandbox serve` and wait until /health answers; RuntimeError (with the server's output)
     if it exits or is not healthy within `start_timeout_s`. `port=0` picks a free port. The server dies with this
-    process (see the module docstring)."""
+    process (see the module docstring), and it ignores SIGTERM (`--ignore-sigterm`): a scheduler that signals every
+    process of a job must not take the sandbox away while this process handles its own SIGTERM."""
     chosen = port or _free_port(host)
-    cmd = [sys.executable, "-m", "sandbox", "serve", "--host", host, "--port", str(chosen), *extra_args]
+    cmd = [sys.executable, "-m", "sandbox", "serve", "--host", host, "--port", str(chosen), "--ignore-sigterm",
+           *extra_args]
     if workers is not None:
         cmd += ["--workers", str(workers)]
     if unsafe_no_isolation:

@@ -78,7 +78,10 @@ def zygote(sock: socket.socket, memory_mb: int) -> None:
     """Serve fork/kill requests on `sock` until it closes."""
     from rewards.math.equivalence import warm_up
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent owns Ctrl-C
+    # The parent owns Ctrl-C and SIGTERM (a scheduler signals every process of a job; the trainer may still verify
+    # while it saves); it kills workers with SIGKILL, and the zygote exits when its socket closes.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     sys.set_int_max_str_digits(0)  # answers with more than 4,300 digits
     warm_up()
     sock.sendall(b"R")
