@@ -26,15 +26,16 @@ MAX_BRACE_DEPTH = 12  # deeper answers are pathological (e.g. 50 nested \\frac):
 EXACT_REL_TOL = 1e-40  # exact values compared at 60 significant digits: only rounding noise is tolerated
 _DECIMAL_LITERAL = re.compile(r"^[+-]?\d*\.(\d+)$|^[+-]?\d+$")
 # a comma that cannot be a thousands separator (one or two digits after it, or a leading `0,`): `1,22`, `0,111`
+_ALTERNATIVES = re.compile(r"\bor\b|\band\b|\\lor|\\vee|\\pm|\\mp")
 _DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,\d{1,2}|0,\d+)$")
 
 
 def decimal_comma(gold: str, answer: str) -> tuple[str, str]:
-    """Read a decimal comma (`1,22` = 1.22) on one side when the other side is one value: as a list, `1,22` would be
-    a multi-valued answer that a one-value gold never equals."""
-    if _DECIMAL_COMMA.match(answer) and not is_set_like(gold):
+    """Read a decimal comma (`1,22` = 1.22) on one side when the other side is one value (no list, no tuple): as a
+    list, `1,22` would be a multi-valued answer that a one-value gold never equals."""
+    if _DECIMAL_COMMA.match(answer) and not is_set_like(gold) and bracket_kind(gold) is None:
         answer = answer.replace(",", ".")
-    elif _DECIMAL_COMMA.match(gold) and not is_set_like(answer):
+    elif _DECIMAL_COMMA.match(gold) and not is_set_like(answer) and bracket_kind(answer) is None:
         gold = gold.replace(",", ".")
     return gold, answer
 
@@ -106,6 +107,9 @@ def prepare(gold: str, answer: str) -> tuple[str, str, tuple[tuple[str, str], ..
         answer = f"({', '.join(av)})" if bracket_kind(gold) == "tuple" else ", ".join(av)
     elif gv is not None and av is None:
         gold = ", ".join(gv)
+    elif gv is None and bracket_kind(gold) == "tuple" and gold[0] == "(" and bracket_kind(answer) is None and not \
+            _ALTERNATIVES.search(answer) and len(split_top_level(answer)) == len(split_top_level(gold[1:-1])):
+        answer = f"({answer})"  # a bare list `1, 3` is the tuple `(1, 3)` it lists, as math-verify reads it
     if gv is not None and av is not None:
         return gold, answer, ()
     gc, ac = claim(gold), claim(answer)

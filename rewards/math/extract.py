@@ -4,8 +4,9 @@
    means no answer, and an answer that appears only inside the thinking is not an answer.
 2. Boxes (`\\boxed{}`, `\\fbox{}`, also `\\boxed 5`). An empty last box, or a last box that is never closed
    (truncated output), means no answer. Boxes joined only by separators (commas, semicolons, `and`, `or`,
-   `\\quad`, math delimiters) form one group; the final answer is the last group. Earlier boxes separated from it
-   by any other text are earlier attempts (a self-correction: "\\boxed{12}. Wait, ... \\boxed{15}" answers 15).
+   `\\quad`, math delimiters, or a few words ending in "and": "\\boxed{1} papers and \\boxed{2} bins") form one
+   group; the final answer is the last group. Earlier boxes separated from it by any other text are earlier
+   attempts (a self-correction: "\\boxed{12}. Wait, ... \\boxed{15}" answers 15).
    A group of several boxes is one multi-valued answer: `\\boxed{2} and \\boxed{5}` reads `2, 5`, and
    `\\boxed{3} or \\boxed{4}` reads `3 or 4` (alternatives: hedging against a one-value gold).
 3. Without a box: the last explicit final-answer marker: "the answer is X", "final answer: X", a line starting
@@ -16,7 +17,8 @@
    display, or a single token such as `\\text{odd}`) is that answer: at most two words of prose, and a digit, a
    math symbol or a single token, and no negation or question mark.
 5. Otherwise, math-verify's own fallback (the last math in the prose), narrowed to what cannot be a hedge: the last
-   sentence of the answer part that holds math (a `$..$` display or a number) gives its last clause (after the
+   sentence of the answer part that holds math (a `$..$` display or a number; a capitalised "Therefore", "Thus",
+   "Hence" or "So" also starts a sentence) gives its last clause (after the
    last `;`, `which` or `but`), which must hold exactly one math item (displays and numbers separated only by
    spaces count as one) and no negation; the sentence must hold no hedge word. That clause (source "prose") is
    parsed in a worker with math-verify's default extraction, and the math it finds is the answer:
@@ -45,6 +47,10 @@ _CLOSERS = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
 # what may stand between two boxes of one multi-valued answer; `or` makes the values alternatives
 _JOINER = re.compile(r"(?:\s|\$|\\[()\[\]]|[,;&~]|\\\\|\\q?quad|\\[,;: !]|\band\b|\bor\b|\\(?:lor|vee)"
                      r"|\\(?:text|textrm|mbox|mathrm)\s*\{\s*(?:and|or|,)?\s*\})*")
+# a few words ending in "and" label the values of one answer: "\\boxed{1} papers and \\boxed{2} bins",
+# "\\boxed{(3, 3)} \\text{ for part (a) and } \\boxed{(1, 1)}"; letters, spaces and parentheses only (no sentence)
+_LABEL_JOINER = re.compile(r"[\s$]*(?:\\text\s*\{)?(?![^{}]*\b(?:no|not|never|wrong|incorrect|mistake|oops|sorry"
+                           r"|wait|actually|instead|rather|or)\b)[A-Za-z() ]{1,40}\band\s*\}?[\s$]*")
 _OR = re.compile(r"\bor\b|\\lor|\\vee")
 _MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
 _PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:or|and)\b)[A-Za-z]{2,}")
@@ -53,7 +59,7 @@ _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|
 _HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably)\b", re.IGNORECASE)
 _PROSE_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|might|could|sure|unsure|guess|likely"
                           r"|unlikely|think|wait|check|if|whether)\b|\?", re.IGNORECASE)
-_PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n]")
+_PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n]|(?=\b(?:Therefore|Thus|Hence|So)\b)")
 _PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b", re.IGNORECASE)
 _PROSE_ITEM = re.compile(r"\x00+|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")
 MAX_PROSE_CHARS = 4000
@@ -126,7 +132,8 @@ def _last_group(text: str, spans: list[tuple[str, int, int]]) -> Extraction:
     first, alternatives = len(spans) - 1, False
     while first > 0:
         between = text[spans[first - 1][2]:spans[first][1]]
-        if len(between) > MAX_JOINER_CHARS or _JOINER.fullmatch(between) is None:
+        joined = _JOINER.fullmatch(between) or _LABEL_JOINER.fullmatch(between)
+        if len(between) > MAX_JOINER_CHARS or not joined:
             break
         alternatives = alternatives or bool(_OR.search(between))
         first -= 1

@@ -49,6 +49,10 @@ def test_no_answer(completion):
     (T + "So \\boxed{12}. Wait, that was wrong; recomputing gives \\boxed{15}.", "15", ("15",)),  # self-correction
     (T + "\\boxed{10} and then \\boxed{42}", "42", ("42",)),
     (T + "\\boxed{1} \\boxed{2} hmm no: \\boxed{7} or \\boxed{8}", "7 or 8", ("7", "8")),
+    (T + "\\boxed{1} papers and \\boxed{2} bins", "1, 2", ("1", "2")),          # a few words ending in "and"
+    (T + "$$\\boxed{(3, 3)} \\text{ for part (a) and } \\boxed{(1, 1)}$$", "(3, 3), (1, 1)", ("(3, 3)", "(1, 1)")),
+    (T + "\\boxed{1} was wrong and \\boxed{2}", "2", ("2",)),                # ... but no sentence
+    (T + "\\boxed{1} or rather, no, and \\boxed{2}", "2", ("2",)),
 ])
 def test_multi_box_rule(completion, answer, candidates):
     ext = extract_answer(completion)
@@ -75,6 +79,8 @@ def test_marker_sentences_and_bare_expressions(completion, answer):
     (T + "The perimeter is 7", "The perimeter is 7"),              # prose, not an expression: a prose clause
     (T + "After simplifying we obtain 5. Hope this helps!", "After simplifying we obtain 5"),
     (T + "x = 2\nso the answer follows", "x = 2"),                  # the last sentence that holds math
+    (T + "P(A) = 1/2 (3/4) P(A) = 2/3 Therefore, Alice wins with probability 2/3.",   # "Therefore" starts one
+     "Therefore, Alice wins with probability 2/3"),
     (T + "Therefore $x \\geq 5$ is the solution.", "Therefore $x \\geq 5$ is the solution"),
     (T + "the number is not 10 which is 1,000.99€", "is 1,000.99€"),  # the negation is in another clause
     (T + "Multiplying by the identity: $A$ $B$", "Multiplying by the identity: $A$ $B$"),  # math separated by spaces is one item
