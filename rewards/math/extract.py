@@ -58,7 +58,7 @@ _MATH_CHAR = re.compile(r"[\d\\$^_=+*/()\[\]{}<>|]")
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|incorrect)\b", re.IGNORECASE)
 _HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably)\b", re.IGNORECASE)
 _PROSE_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|might|could|sure|unsure|guess|likely"
-                          r"|unlikely|think|wait|check|if|whether)\b|\?", re.IGNORECASE)
+                          r"|unlikely|think|wait|check|if|whether|suppose|assume|assuming|need|try)\b|\?", re.IGNORECASE)
 _PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n]|(?=\b(?:Therefore|Thus|Hence|So)\b)")
 _PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b", re.IGNORECASE)
 _PROSE_ITEM = re.compile(r"\x00+|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")

@@ -101,6 +101,8 @@ def test_prose_fallback_gives_the_last_single_answer_clause(completion, clause):
     T + "I'm not sure, but it is 5.",
     T + "Is it 5?",                                  # a question (also not a bare expression)
     T + "If x = 2 then the area is 12.",
+    T + "Suppose the side is 5.",                     # a hypothesis or a task states no answer
+    T + "We need the number of subsets of size 5.",
     "The area is \\boxed{5}.</think>\n\nI computed it.",  # thinking never counts
 ])
 def test_prose_fallback_refuses_hedges_negations_and_lists(completion):
