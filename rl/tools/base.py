@@ -56,6 +56,7 @@ class ToolOptions:
     max_calls: int = 8               # tool calls per completion, all tools together; later calls fail
     max_output_chars: int = 4000     # what the model sees of one result
     timeout_s: float = 30.0          # hard cap on one call of a plain function tool
+    max_outage_fraction: float = 0.5  # rollouts of a batch whose tool service was down; past it the run stops
 
     def __post_init__(self) -> None:
         for key in ("max_calls", "max_output_chars"):
@@ -66,6 +67,9 @@ class ToolOptions:
             raise ValueError(f"tool_options.max_calls must be at most {MAX_CALLS}, got {self.max_calls}")
         if isinstance(self.timeout_s, bool) or not isinstance(self.timeout_s, (int, float)) or not self.timeout_s > 0:
             raise ValueError(f"tool_options.timeout_s must be a number > 0, got {self.timeout_s!r}")
+        frac = self.max_outage_fraction
+        if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not 0 <= frac <= 1:
+            raise ValueError(f"tool_options.max_outage_fraction must be a number in [0, 1], got {frac!r}")
 
     @classmethod
     def from_dict(cls, raw: Any) -> "ToolOptions":

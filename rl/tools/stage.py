@@ -39,7 +39,8 @@ def tool_trainer(trainer_cls: type, entries: list[dict], options: dict, tokenize
         args.max_tool_calling_iterations = opts.max_calls
     logger.info("%s: tools %s (max %d calls per completion, %d tool turns)", where,
                 ", ".join(t.name for t in tools), opts.max_calls, args.max_tool_calling_iterations)
-    cls = type(f"Tool{trainer_cls.__name__}", (ToolTrainerMixin, trainer_cls), {})
+    cls = type(f"Tool{trainer_cls.__name__}", (ToolTrainerMixin, trainer_cls),
+               {"max_outage_fraction": opts.max_outage_fraction})
     return cls, {"environment_factory": environment_class(tools, opts)}
 
 

@@ -4,7 +4,7 @@
   raises, so TRL shows the model an error text and counts a failure (`tools/failure_frequency`).
 - A rollout whose tool service was down (`ToolRecord.outage`) is excluded whole (every reward NaN, as
   `rl.trainer` does for unscorable samples), counted as `tools/infra_failures`, and past
-  `max_outage_fraction` of a batch the run stops with `InfrastructureError`. It is never scored.
+  `max_outage_fraction` (`tool_options`) of a batch the run stops with `InfrastructureError`. It is never scored.
 - Logged per step, beside TRL's `tools/call_frequency` and `tools/failure_frequency`: `tools/calls_per_completion`,
   `tools/error_frequency` (calls that ran and reported an error), `tools/infra_failures`, `tools/seconds` (wall
   time in tool calls this step, all rollouts; TRL runs one rollout's calls after another).

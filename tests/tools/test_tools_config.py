@@ -123,3 +123,15 @@ def test_shipped_tool_configs_parse():
     assert [t["name"] for t in full.tools] == ["python"] and full.grpo["max_tool_calling_iterations"] == 8
     smoke = load_pipeline_config("configs/pipeline/smoke_tools_cpu.yaml", ["model=Qwen/QwQ-32B"]).stages[0]
     assert smoke.tools[0]["name"] == "python" and smoke.tool_options["max_calls"] == 2
+
+
+def test_outage_threshold_and_turn_cap_come_from_tool_options(monkeypatch):
+    import rl.tools.stage as stage_mod
+
+    monkeypatch.setattr(stage_mod, "check_tokenizer", lambda *a: None)  # no tokenizer here: only the wiring
+    monkeypatch.setattr(stage_mod, "install_parser", lambda tok: tok)
+    args = SimpleNamespace(max_tool_calling_iterations=None)
+    entries = [{"name": "python", "kwargs": {"sandbox_urls": ["http://h:1"]}, "bound": []}]
+    cls, extra = stage_mod.tool_trainer(Base, entries, {"max_outage_fraction": 0.0, "max_calls": 3}, None, args, "s")
+    assert issubclass(cls, ToolTrainerMixin) and cls.max_outage_fraction == 0.0
+    assert args.max_tool_calling_iterations == 3 and extra["environment_factory"]._options.max_calls == 3
