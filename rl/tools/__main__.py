@@ -2,7 +2,8 @@
 
 Each input line is `{"arguments": {...}}`, the arguments as a model's tool call gives them; each output line is
 `{"result": str}`, exactly the text the model would see (an error text for a malformed call), in the same order.
-A line that is not such an object gets `{"error": "..."}` and processing continues. Every line is a fresh rollout,
+Arguments that are not an object get the error text a model's call would get. A line that is not a JSON object
+with `arguments` gets `{"error": "..."}` and processing continues. Every line is a fresh rollout,
 unless `--session` keeps one rollout's state (the `python` tool's variables, the call cap) across the lines.
 NAME is a built-in tool (`python`) or a `module:function` path. The `python` tool uses `--sandbox-url`, else
 `$SANDBOX_URL`, else a sandbox server started for the run.
@@ -21,7 +22,8 @@ import sys
 from typing import Any, TextIO
 
 from rl.tools.base import ToolOptions, failure_text
-from rl.tools.environment import close_tools, environment_class
+from rl.tools.environment import MALFORMED_NAME, close_tools, environment_class
+from rl.tools.parsing import parse_call
 from rl.tools.registry import ToolSpecError, needs, resolve
 
 
@@ -33,7 +35,7 @@ async def run_lines(env_cls: type, name: str, lines: TextIO, out: TextIO, sessio
             continue
         try:
             item = json.loads(line)
-            if not isinstance(item, dict) or not isinstance(item.get("arguments"), dict):
+            if not isinstance(item, dict) or "arguments" not in item:
                 raise ValueError('each line must be a JSON object {"arguments": {...}}')
         except ValueError as e:
             out.write(json.dumps({"error": str(e)}) + "\n")
@@ -41,8 +43,11 @@ async def run_lines(env_cls: type, name: str, lines: TextIO, out: TextIO, sessio
             continue
         if not session:
             env.reset()
-        try:
-            result: Any = str(await getattr(env, name)(**item["arguments"]))
+        call = parse_call(json.dumps({"name": name, "arguments": item["arguments"]}))["function"]
+        try:  # arguments that are not an object read as the model's malformed call would
+            if call["name"] == MALFORMED_NAME:
+                env._malformed(**call["arguments"])
+            result: Any = str(await getattr(env, name)(**call["arguments"]))
         except Exception as e:  # what TRL shows the model for a call that raised
             result = failure_text(e)
         out.write(json.dumps({"result": result}, ensure_ascii=False) + "\n")

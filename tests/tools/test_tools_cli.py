@@ -18,7 +18,8 @@ def _run(args, lines, timeout=120):
 
 def test_python_lines_in_order_fresh_rollout_per_line(sandbox_url):
     lines = [json.dumps({"arguments": {"code": "x = 2\nx ** 10"}}), json.dumps({"arguments": {"code": "print(x)"}}),
-             "not json", json.dumps({"arguments": {"cmd": "ls"}}), json.dumps({"code": "1"})]
+             "not json", json.dumps({"arguments": {"cmd": "ls"}}), json.dumps({"code": "1"}),
+             json.dumps({"arguments": [1]})]
     rc, out, err = _run(["python", "--sandbox-url", sandbox_url], lines)
     assert rc == 0, err
     assert out[0] == {"result": "1024\n"}
@@ -26,7 +27,8 @@ def test_python_lines_in_order_fresh_rollout_per_line(sandbox_url):
     assert "error" in out[2] and "result" not in out[2]
     assert out[3]["result"].startswith("{'error':") and "unknown argument(s) 'cmd'" in out[3]["result"]
     assert "error" in out[4]
-    assert len(out) == 5
+    assert "must be a JSON object" in out[5]["result"] and out[5]["result"].startswith("{'error':")
+    assert len(out) == 6
 
 
 def test_session_keeps_state(sandbox_url):
