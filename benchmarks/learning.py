@@ -5,8 +5,8 @@ For each seed S (`--seeds`, default 0 1 2):
    OUT/seedS/learning.json);
 2. control: stage 1 of `configs/pipeline/learn_cpu.yaml` again, from the same cold start on the same rows with the
    same steps and settings, but with `math_accuracy` and `code_tests` replaced by the `constant` reward (the
-   `think_format` shaping kept), evaluated in-pipeline on the same held-out rows with the same suite. Its rise over the cold start
-   (paired bootstrap over prompts) must not be significant: the demo's gain comes from the verifiers.
+   `think_format` shaping kept), evaluated in-pipeline on the same held-out rows with the same suite. Its rise over
+   the cold start (paired bootstrap over prompts) must not be significant: the demo's gain comes from the verifiers.
 A constant reward gives every completion of a group the same value, so it adds no advantage: the control trains on
 the shaping alone (without any other reward its weights would not move at all, and its flatness would be trivial).
 

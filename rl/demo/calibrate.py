@@ -69,7 +69,8 @@ def score(task: str, rows: Sequence[dict[str, Any]], completions: Sequence[str],
     return [float(s) for s in result]
 
 
-def accuracy(model: Any, tokenizer: Any, rows_by_task: dict[str, list[dict[str, Any]]], sandbox_url: str | None = None) -> dict[str, float]:
+def accuracy(model: Any, tokenizer: Any, rows_by_task: dict[str, list[dict[str, Any]]],
+             sandbox_url: str | None = None) -> dict[str, float]:
     """Pass rate (score >= 1) of one sampled completion per row, per family."""
     result = {}
     for task, rows in rows_by_task.items():

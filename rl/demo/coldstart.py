@@ -120,9 +120,9 @@ def build(out_dir: str | Path, cfg: ColdStartConfig, exclude: set[str] = frozens
     build_policy(out, tokenizer, seed=seed, **MODEL_SHAPE)
     if reward_model_dir is not None:
         build_reward_model(reward_model_dir, tokenizer, seed=seed)
-    calib = {t: draw_items(t, cfg.calib_seed, cfg.calib_n, exclude) for t in FAMILIES}
-    calib_rows = {t: [it.row for it in items] for t, items in calib.items()}
-    data = sft_dataset(cfg, set(exclude) | {it.key for items in calib.values() for it in items})
+    calib_items = {t: draw_items(t, cfg.calib_seed, cfg.calib_n, exclude) for t in FAMILIES}
+    calib_rows = {t: [it.row for it in items] for t, items in calib_items.items()}
+    data = sft_dataset(cfg, set(exclude) | {it.key for items in calib_items.values() for it in items})
     args = SFTConfig(output_dir=str(out / "sft"), max_steps=cfg.max_steps, per_device_train_batch_size=cfg.batch_size,
                      learning_rate=cfg.learning_rate, lr_scheduler_type="constant_with_warmup", warmup_steps=20,
                      logging_steps=cfg.eval_every, save_strategy="no", report_to="none", use_cpu=True, bf16=False,
@@ -141,6 +141,8 @@ def build(out_dir: str | Path, cfg: ColdStartConfig, exclude: set[str] = frozens
         trainer = SFTTrainer(model=str(out), args=args, train_dataset=data, processing_class=tokenizer,
                              callbacks=[Callback()])
         trainer.train()
+        if not calib.history or calib.history[-1]["step"] != trainer.state.global_step:
+            calib.evaluate(trainer.model, trainer.state.global_step)  # the last step is always a candidate
     chosen = calib.best()
     trainer.model.load_state_dict(calib.snapshots[chosen["step"]])
     trainer.save_model(str(out))

@@ -1,8 +1,10 @@
-"""The demo's report: `learning.json`, paired-bootstrap rises, the targets, the stage-2 gate, and the plot.
+"""The demo's report: `learning.json`, paired-bootstrap rises, the targets, and the plot.
 
 Input: a pipeline run evaluated in-pipeline (`eval:` block; `<run>/eval/results.json` and `samples.parquet`,
-shared design section 6): its input model (the cold start), stage 1 and stage 2. A rise between two models is the mean over prompts of the per-prompt pass@1
-difference, with a 95% paired bootstrap interval over prompts (both models answered the same prompts).
+shared design section 6): its input model (the cold start), stage 1 and stage 2. A rise between two models is the
+mean over prompts of the per-prompt pass@1 difference, with a 95% paired bootstrap interval over prompts (both
+models answered the same prompts). The stage-2 gate itself is the pipeline's (`eval.gate`); the "hold" targets
+restate it with intervals.
 """
 
 from __future__ import annotations
@@ -123,7 +125,8 @@ def summary(record: dict[str, Any]) -> str:
         lines.append(f"{lab:<13}" + "".join(cells))
     for t in record["targets"]:
         lines.append(f"{t['benchmark']:>8} {t['from']} -> {t['to']}: {t['delta']:+.3f} "
-                     f"[{t['ci95'][0]:+.3f}, {t['ci95'][1]:+.3f}] (goal {t['goal']}): {'met' if t['met'] else 'NOT met'}")
+                     f"[{t['ci95'][0]:+.3f}, {t['ci95'][1]:+.3f}] (goal {t['goal']}): "
+                     + ("met" if t["met"] else "NOT met"))
     return "\n".join(lines)
 
 

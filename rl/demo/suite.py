@@ -20,5 +20,6 @@ def write_suite(data_dir: str | Path, out: str | Path) -> Path:
         bench["source"] = str(source)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(f"# {SUITE.name} with the sources of {data_dir} (rl.demo suite)\n" + yaml.safe_dump(suite, sort_keys=False))
+    header = f"# {SUITE.name} with the sources of {data_dir} (rl.demo suite)\n"
+    out.write_text(header + yaml.safe_dump(suite, sort_keys=False))
     return out
