@@ -20,12 +20,14 @@
    sentence of the answer part that holds math (a `$..$` display or a number; a capitalised "Therefore", "Thus",
    "Hence" or "So" also starts a sentence) gives its last clause (after the
    last `;`, `which` or `but`), which must hold exactly one math item (displays and numbers separated only by
-   spaces count as one) and no negation; the sentence must hold no hedge word. That clause (source "prose") is
-   parsed in a worker with math-verify's default extraction, and the math it finds is the answer:
+   spaces count as one; a short display without digits that names the next item, "the pair $(x, y)$ that solves
+   it is $(7, 6)$", does not count) and no negation; the sentence must hold no hedge word. That clause (source
+   "prose") is parsed in a worker with math-verify's default extraction, and the math it finds is the answer:
    "Therefore $x \\geq 5$ is the solution." gives `x \\geq 5`; "5 is wrong", "It is 3 or maybe 4" and
    "The roots are 2 and 5" give none.
-   A bare expression with prose words that also passes these checks ("Special matrix: $..$") is read whole
-   first, and as prose when the whole is not the gold (source "expression_or_prose").
+   A bare expression with prose words, or a marker sentence with no math after its last word ("Final Answer: Jane
+   started growing Sphere 3 hours ago"), that also passes these checks is read whole first, and as prose when the
+   whole is not the gold (source "expression_or_prose" or "marker_or_prose").
 """
 
 from __future__ import annotations
@@ -58,11 +60,14 @@ _MATH_CHAR = re.compile(r"[\d\\$^_=+*/()\[\]{}<>|]")
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|incorrect)\b", re.IGNORECASE)
 _HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably)\b", re.IGNORECASE)
 _PROSE_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|might|could|sure|unsure|guess|likely"
-                          r"|unlikely|think|wait|check|if|whether|suppose|assume|assuming|need|try)\b|\?", re.IGNORECASE)
+                          r"|unlikely|think|wait|check|if|whether|suppose|assume|assuming|need|try)\b|\?",
+                          re.IGNORECASE)
 _PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n]|(?=\b(?:Therefore|Thus|Hence|So)\b)")
 _PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b", re.IGNORECASE)
 _PROSE_ITEM = re.compile(r"\x00+|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")
 MAX_PROSE_CHARS = 4000
+MAX_NAME_CHARS = 16
+_LIST_WORD = re.compile(r"\b(?:and|or|nor|vs|versus)\b|[,&/+*=<>-]")
 MAX_EXPRESSION_CHARS = 1000
 MAX_JOINER_CHARS = 200
 
@@ -74,7 +79,8 @@ class Extraction:
 
     answer: str | None
     candidates: tuple[str, ...] = ()
-    # "box", "marker", "json", "expression", "prose", "expression_or_prose" (read whole, else as prose) or "none"
+    # "box", "marker", "json", "expression", "prose", "expression_or_prose" / "marker_or_prose" (read whole, else
+    # as prose) or "none"
     source: str = "none"
 
 
@@ -191,6 +197,13 @@ def expression_only(text: str) -> str | None:
     return text
 
 
+def _is_name(item: str, until_next: str) -> bool:
+    """Whether a math item of a prose clause only names what the next one gives ("the pair $(x, y)$ that solves
+    the system is $(7, 6)$"): a short display without digits, not listed with the next item."""
+    return (item.startswith(("$", "\\(")) and len(item) <= MAX_NAME_CHARS and not re.search(r"\d", item)
+            and not _LIST_WORD.search(until_next))
+
+
 def prose_answer(text: str) -> str | None:
     """The last clause of the last sentence with math, when it can only state one answer (module docstring,
     rule 5); None otherwise. Linear time: only the last `MAX_PROSE_CHARS` characters are read."""
@@ -207,7 +220,10 @@ def prose_answer(text: str) -> str | None:
     clauses = list(_PROSE_CLAUSE.finditer(sentence))
     start = clauses[-1].end() if clauses else 0
     clause = sentence[start:]
-    items = [m for m in _PROSE_ITEM.finditer(clause)]
+    found = list(_PROSE_ITEM.finditer(clause))
+    offset = cut + start
+    items = [m for m, after in zip(found, found[1:] + [None])  # a name before the value: "the pair $(x, y)$ is"
+             if after is None or not _is_name(text[offset + m.start():offset + m.end()], clause[m.end():after.start()])]
     joined = all(not clause[a.end():b.start()].strip() for a, b in zip(items, items[1:]))
     if not items or not joined or _PROSE_HEDGE.search(sentence) or _NEGATION.search(clause):
         return None
@@ -251,4 +267,6 @@ def extract_answer(completion: str) -> Extraction:
         return NO_ANSWER if clause is None else Extraction(clause, (clause,), "prose")
     if not best[1]:
         return NO_ANSWER
-    return Extraction(best[1], (best[1],), best[2])
+    words = best[2] == "marker" and _PROSE_WORD.search(_MATH_SPAN.sub(" ", best[1]))
+    source = "marker_or_prose" if words and prose_answer(best[1]) else best[2]
+    return Extraction(best[1], (best[1],), source)

@@ -41,7 +41,8 @@ RETRY_FACTOR = 2.0
 INFRA_REASONS = frozenset({"error"})
 LIMIT_REASONS = frozenset({"timeout", "resource_limit"})
 CACHE_SIZE = 100_000
-PROSE_SOURCES = frozenset({"prose", "expression_or_prose"})  # graded by `equivalent(..., prose=True)` in a worker
+# graded by `equivalent(..., prose=True)` in a worker
+PROSE_SOURCES = frozenset({"prose", "expression_or_prose", "marker_or_prose"})
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,8 @@ def test_marker_sentences_and_bare_expressions(completion, answer):
     (T + "x = 2\nso the answer follows", "x = 2"),                  # the last sentence that holds math
     (T + "P(A) = 1/2 (3/4) P(A) = 2/3 Therefore, Alice wins with probability 2/3.",   # "Therefore" starts one
      "Therefore, Alice wins with probability 2/3"),
+    (T + "So, the ordered pair $(x, y)$ that solves the system is $(7, 6)$.",      # a name before the value
+     "So, the ordered pair $(x, y)$ that solves the system is $(7, 6)$"),
     (T + "Therefore $x \\geq 5$ is the solution.", "Therefore $x \\geq 5$ is the solution"),
     (T + "the number is not 10 which is 1,000.99€", "is 1,000.99€"),  # the negation is in another clause
     (T + "Multiplying by the identity: $A$ $B$", "Multiplying by the identity: $A$ $B$"),  # math separated by spaces is one item
@@ -94,6 +96,8 @@ def test_prose_fallback_gives_the_last_single_answer_clause(completion, clause):
     T + "I computed it.",                            # no math at all
     T + "We get 5 and then 6 and finally 7.",        # several values in the clause
     T + "The roots are 2 and 5.",
+    T + "The options are $A$ and $B$.",              # listed names are values
+    T + "So $x$ is 5 and $y$ is 7.",
     T + "Then we get $x = 3$, $y = 4$.",
     T + "5 is wrong.",                               # negation
     T + "It is not 5.",

@@ -99,6 +99,11 @@ def test_interval_end_points_are_not_thousands():
     ("2.74", "</think>Soucis : 2,74 $ a..", "equal"),
     ("\\frac{2}{3}", "</think>So P(A) = 2/3. Therefore, the probability that Alice wins is 2/3. <|im_start|>", "equal"),
     ("6", "</think>After simplifying we obtain 5.", "mismatch"),
+    ("3", "</think>Final Answer: Jane started growing Sphere 3 hours ago. I hope it is correct.", "equal"),
+    ("8", "</think>Final Answer: Jane started growing Sphere 3 hours ago. I hope it is correct.", "mismatch"),
+    ("3", "</think>Final Answer: it took 3 hours, maybe 8.", "hedged"),
+    ("(7,6)", "</think>So, the ordered pair $(x, y)$ that solves the system is $(7, 6)$.", "equal"),
+    ("(x, y)", "</think>So, the ordered pair $(x, y)$ that solves the system is $(7, 6)$.", "mismatch"),
     ("11", "</think>So we get $x = 5+5+1 = 7 = 11$ here.", "mismatch"),           # stricter rules still apply
     ("5", "</think>It is 3 or maybe 5.", "no_answer"),
     ("5", "</think>The roots are 2 and 5.", "no_answer"),
