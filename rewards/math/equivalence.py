@@ -20,7 +20,7 @@ from rewards.math.normalize import (
     text_answer,
 )
 from rewards.math.numbers import REL_TOL, Num, numbers_equal, parse_number, same_integer, too_large
-from rewards.math.relations import APPROX, assignments, claim, inequality_union
+from rewards.math.relations import APPROX, assignment_groups, assignments, claim, inequality_union
 
 MAX_BRACE_DEPTH = 12  # deeper answers are pathological (e.g. 50 nested \\frac): rejected without parsing
 EXACT_REL_TOL = 1e-40  # exact values compared at 60 significant digits: only rounding noise is tolerated
@@ -96,12 +96,13 @@ def _structured(gold: str, answer: str, rel_tol: float) -> str | None:
 
 
 def prepare(gold: str, answer: str) -> tuple[str, str, tuple[tuple[str, str], ...]] | str:
-    """Relations resolved on normalised strings: inequalities joined by "or" become interval unions, lists of
-    assignments (`x=3, y=-2`) become their values (a tuple when the gold is one), and an answer `x = v` claims `v`
-    (see `relations.claim`). Returns (gold, answer, checks the answer's claim needs) or a verdict: "mismatch" for an
-    equation answer against a value, or an assignment to another name."""
-    gold = inequality_union(gold) or gold
-    answer = inequality_union(answer) or answer
+    """Relations resolved on normalised strings: inequalities joined by "or" become interval unions, groups of
+    assignments (`p=5,q=2;p=7,q=2`) become tuples (`(5, 2), (7, 2)`), lists of assignments (`x=3, y=-2`) their
+    values (a tuple when the gold is one), and an answer `x = v` claims `v` (see `relations.claim`). Returns
+    (gold, answer, checks the answer's claim needs) or a verdict: "mismatch" for an equation answer against a
+    value, or an assignment to another name."""
+    gold = inequality_union(gold) or assignment_groups(gold) or gold
+    answer = inequality_union(answer) or assignment_groups(answer) or answer
     gv, av = assignments(gold), assignments(answer)
     if av is not None and gv is None:
         answer = f"({', '.join(av)})" if bracket_kind(gold) == "tuple" else ", ".join(av)

@@ -128,16 +128,14 @@ def compact(s: str) -> str:
 
 
 def choice_letter(s: str, strict: bool) -> str | None:
-    """Multiple-choice letter of a normalised answer: `C`, `(C)`, `(c)`; unless `strict`, also `c`, `(C) 42`,
-    `C: 42`. A gold `e` or `i` is a number (strict), not a letter."""
+    """Multiple-choice letter of a normalised answer: `C`, `(C)`, `(c)`, a capital letter leading its option's text
+    (`C. x = 42`, `(C) 42`, `C: 42`); unless `strict`, also `c`. A gold `e` or `i` is a number (strict), not a
+    letter."""
     m = _LETTER.match(s) or (None if strict else _LETTER_LOOSE.match(s))
     if m:
         return next(g for g in m.groups() if g).upper()
-    if not strict:
-        m = _LETTER_LEAD.match(s)
-        if m:
-            return m.group(1)
-    return None
+    m = _LETTER_LEAD.match(s)
+    return m.group(1) if m else None
 
 
 def text_answer(s: str) -> str | None:

@@ -112,6 +112,37 @@ def assignments(s: str) -> list[str] | None:
     return values
 
 
+def assignment_groups(s: str) -> str | None:
+    """Groups of assignments separated by `;` (`p=5,q=2;p=7,q=2`), each to the same names, as the list of their
+    tuples (`(5, 2), (7, 2)`); else None."""
+    groups = _top_level_semicolons(s)
+    if len(groups) < 2:
+        return None
+    names, tuples = None, []
+    for group in groups:
+        items = split_top_level(group)
+        values = assignments(group)
+        if values is None:
+            return None
+        group_names = [claim(item).name for item in items]
+        if names is not None and group_names != names:
+            return None
+        names = group_names
+        tuples.append(f"({', '.join(values)})")
+    return ", ".join(tuples)
+
+
+def _top_level_semicolons(s: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(s):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == ";" and depth == 0:
+            parts.append(s[start:i])
+            start = i + 1
+    return [p.strip() for p in parts + [s[start:]] if p.strip()]
+
+
 def _interval(m_one: re.Match | None, m_two: re.Match | None) -> tuple[str, str] | None:
     """(variable, interval) for one simple inequality."""
     if m_two:
