@@ -10,8 +10,9 @@ without special tokens (`<think>`/`</think>` are ordinary added tokens and survi
 - `vllm`: `vllm.LLM` with tensor parallelism and `SamplingParams(n, temperature, top_p, top_k, seed)` (imported
   only when used).
 
-Tools: `generate(..., tools=None)` is the seam for tool-calling evaluation (issue 12); both backends render `tools`
-into the chat template today, and multi-turn tool execution will plug in there.
+`complete(texts, budgets, stop)` continues raw texts, one sample each, until a stop string (kept) or the end of
+the turn, within each text's token budget, and returns (text, tokens generated) pairs: the turn-by-turn generation
+of a benchmark with tools (`rl.eval.tool_eval`).
 """
 
 from __future__ import annotations
@@ -33,14 +34,20 @@ class Generated:
 
 
 class Backend(Protocol):
+    tokenizer: Any
+
     def generate(self, prompts: Sequence[Messages], n: int, max_new_tokens: int,
-                 progress: Callable[[int], None] | None = None, tools: list[dict] | None = None) -> Generated: ...
+                 progress: Callable[[int], None] | None = None) -> Generated: ...
+
+    def complete(self, texts: Sequence[str], budgets: Sequence[int],
+                 stop: Sequence[str]) -> list[tuple[str, int]]: ...
 
     def close(self) -> None: ...
 
 
 def render(tokenizer: Any, prompts: Sequence[Messages], tools: list[dict] | None = None) -> list[str]:
-    """Prompts as text through the model's chat template, with the generation prompt."""
+    """Prompts as text through the model's chat template, with the generation prompt (and the tools' JSON schemas,
+    when given)."""
     extra = {"tools": tools} if tools else {}
     return [tokenizer.apply_chat_template(p, add_generation_prompt=True, tokenize=False, **extra) for p in prompts]
 
@@ -60,14 +67,15 @@ class HFBackend:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         dtype = "auto" if settings.dtype == "auto" else getattr(torch, settings.dtype)
         self.model = AutoModelForCausalLM.from_pretrained(model, dtype=dtype).to(self.device).eval()
+        self._calls = 0  # complete() calls so far (seeds each turn differently)
 
     def generate(self, prompts: Sequence[Messages], n: int, max_new_tokens: int,
-                 progress: Callable[[int], None] | None = None, tools: list[dict] | None = None) -> Generated:
+                 progress: Callable[[int], None] | None = None) -> Generated:
         import torch
         from transformers import set_seed
 
         s = self.settings
-        texts = render(self.tokenizer, prompts, tools)
+        texts = render(self.tokenizer, prompts)
         lengths = [len(self.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
         jobs = sorted(((p, i) for p in range(len(prompts)) for i in range(n)), key=lambda j: (lengths[j[0]], j))
         out_text: list[list[str]] = [[""] * n for _ in prompts]
@@ -91,6 +99,34 @@ class HFBackend:
             if progress is not None:
                 progress(len(batch))
         return Generated(out_text, out_ids)
+
+    def complete(self, texts: Sequence[str], budgets: Sequence[int], stop: Sequence[str]) -> list[tuple[str, int]]:
+        """One sample per text (see the module doc); each call draws new seeds (a turn of a tool rollout)."""
+        import torch
+        from transformers import set_seed
+
+        s = self.settings
+        self._calls += 1
+        lengths = [len(self.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
+        order = sorted(range(len(texts)), key=lambda i: (lengths[i], i))
+        out = [("", 0)] * len(texts)
+        sample = s.temperature > 0
+        for b, start in enumerate(range(0, len(order), s.batch_size)):
+            batch = [i for i in order[start:start + s.batch_size] if budgets[i] > 0]
+            if not batch:
+                continue
+            enc = self.tokenizer([texts[i] for i in batch], return_tensors="pt", padding=True,
+                                 add_special_tokens=False).to(self.device)
+            set_seed(s.seed * 1_000_003 + self._calls * 10_007 + b)
+            with torch.inference_mode():
+                gen = self.model.generate(
+                    **enc, max_new_tokens=max(budgets[i] for i in batch), do_sample=sample,
+                    pad_token_id=self.tokenizer.pad_token_id, stop_strings=list(stop), tokenizer=self.tokenizer,
+                    **({"temperature": s.temperature, "top_p": s.top_p, "top_k": max(s.top_k, 0)} if sample else {}))
+            for i, ids in zip(batch, gen[:, enc["input_ids"].shape[1]:].tolist()):
+                ids = self._trim(ids)[:budgets[i]]
+                out[i] = (self.tokenizer.decode(ids, skip_special_tokens=True), len(ids))
+        return out
 
     def _trim(self, ids: list[int]) -> list[int]:
         """Drop the padding after the end of a finished sequence (the end-of-turn token is kept)."""
@@ -121,19 +157,37 @@ class VLLMBackend:
                        dtype=settings.dtype, gpu_memory_utilization=settings.gpu_memory_utilization,
                        max_model_len=settings.max_model_len)
         self.tokenizer = self.llm.get_tokenizer()
+        self._calls = 0  # complete() calls so far (seeds each turn differently)
 
     def generate(self, prompts: Sequence[Messages], n: int, max_new_tokens: int,
-                 progress: Callable[[int], None] | None = None, tools: list[dict] | None = None) -> Generated:
+                 progress: Callable[[int], None] | None = None) -> Generated:
         from vllm import SamplingParams
 
         s = self.settings
         params = SamplingParams(n=n, temperature=s.temperature, top_p=s.top_p, top_k=s.top_k if s.top_k > 0 else -1,
                                 max_tokens=max_new_tokens, seed=s.seed)
-        outputs = self.llm.generate(render(self.tokenizer, prompts, tools), params, use_tqdm=False)
+        outputs = self.llm.generate(render(self.tokenizer, prompts), params, use_tqdm=False)
         if progress is not None:
             progress(len(prompts) * n)
         return Generated([[c.text for c in o.outputs] for o in outputs],
                          [[list(c.token_ids) for c in o.outputs] for o in outputs])
+
+    def complete(self, texts: Sequence[str], budgets: Sequence[int], stop: Sequence[str]) -> list[tuple[str, int]]:
+        """One sample per text (see the module doc), each request seeded by (seed, call, index): copies of one
+        prompt sample differently."""
+        from vllm import SamplingParams
+
+        s = self.settings
+        self._calls += 1
+        live = [i for i, b in enumerate(budgets) if b > 0]
+        params = [SamplingParams(n=1, temperature=s.temperature, top_p=s.top_p, top_k=s.top_k if s.top_k > 0 else -1,
+                                 max_tokens=budgets[i], stop=list(stop), include_stop_str_in_output=True,
+                                 seed=s.seed * 1_000_003 + self._calls * 10_007 + i) for i in live]
+        outputs = self.llm.generate([texts[i] for i in live], params, use_tqdm=False) if live else []
+        out = [("", 0)] * len(texts)
+        for i, o in zip(live, outputs):
+            out[i] = (o.outputs[0].text, len(o.outputs[0].token_ids))
+        return out
 
     def close(self) -> None:
         del self.llm

@@ -4,7 +4,8 @@ Under `--out DIR`:
 - `results.json`: `{model label: {benchmark: metrics}}` (design section 6), merged with what an earlier run of the
   same DIR wrote for other models or benchmarks;
 - `samples.parquet`: one row per completion (model, benchmark, id, sample, completion, score, passed), merged like
-  `results.json`;
+  `results.json`; for a benchmark with tools the completion is the full transcript (generated turns and the tool
+  results between them, as the model saw them), with the sample's `tool_calls`, `tool_errors` and `tool_outage`;
 - `cache/gen-<key>.jsonl`: generated completions, keyed by model (its weights' fingerprint), benchmark data and
   generation settings: a rescore (e.g. after a sandbox outage) does not regenerate;
 - `cache/<key>/`: a finished benchmark (`result.json`, `samples.parquet`), keyed by the generation key plus the
@@ -31,10 +32,15 @@ def _digest(payload: Any) -> str:
 
 
 def generation_key(fingerprint: str, bench: BenchmarkSpec, gen: GenerationSettings) -> str:
-    """What determines a benchmark's completions: the model, the rows and how they are sampled."""
+    """What determines a benchmark's completions: the model, the rows, how they are sampled, and the tools."""
+    from rl.tools.config import hash_payload
+
     data = {k: getattr(bench, k) for k in ("source", "adapter", "split", "subset", "max_samples", "system_prompt", "n")}
-    return _digest({"model": fingerprint, "data": data, "generation": dataclasses.asdict(gen),
-                    "max_new_tokens": bench.max_new_tokens or gen.max_new_tokens})
+    payload = {"model": fingerprint, "data": data, "generation": dataclasses.asdict(gen),
+               "max_new_tokens": bench.max_new_tokens or gen.max_new_tokens}
+    if bench.tools:  # the tools and their options (service addresses left out); keys without tools are unchanged
+        payload["tools"] = hash_payload(list(bench.tools), bench.tool_options)
+    return _digest(payload)
 
 
 def result_key(gen_key: str, bench: BenchmarkSpec, suite: Suite) -> str:

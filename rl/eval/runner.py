@@ -3,8 +3,11 @@
 For each model and benchmark: reuse the cached result if its key matches; else reuse cached completions or generate
 them (the model loads only when something must be generated), score them with the benchmark's reward, check the
 share of unscored samples against `max_unscored_fraction` (past it: `EvalError`, no number is reported), compute
-the metrics and cache them. A local sandbox server is started for the run when a scorer runs code and no sandbox
-URL is configured.
+the metrics and cache them. A local sandbox server is started for the run when a scorer runs code or a benchmark's
+tools need one (`python`) and no sandbox URL is configured. A benchmark with `tools:` is generated as tool rollouts
+(`rl.eval.tool_eval`): its samples are message lists, a sample hit by a tool outage is unscored (and its benchmark's
+completions are not cached, so a rerun regenerates them), and its metrics add `tools` (calls per completion, error
+rate, outages).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any, Callable, Iterator
 
 from rewards.base import prompt_text
 from rewards.infra import InfrastructureError
-from rl.eval import metrics, scoring
+from rl.eval import metrics, scoring, tool_eval
 from rl.eval.benchmarks import LoadedBenchmark, load_benchmark
 from rl.eval.results import Store, generation_key, result_key
 from rl.eval.suite import Suite
@@ -51,7 +54,7 @@ def _progress(total: int, desc: str) -> Any:
 def sandbox_for(suite: Suite) -> Iterator[list[str] | None]:
     """The sandbox URLs for scorers that run code: the suite's `sandbox.urls`, else `$SANDBOX_URL`, else a local
     server started for the block (None when no scorer needs one)."""
-    if not any(scoring.needs_sandbox(b.scorer) for b in suite.benchmarks):
+    if not any(scoring.needs_sandbox(b.scorer) or tool_eval.needs_sandbox(b) for b in suite.benchmarks):
         yield None
     elif suite.sandbox.urls:
         yield list(suite.sandbox.urls)
@@ -126,14 +129,21 @@ def _extra_metrics(rows: list[dict[str, Any]], completions: list[list[str]], sco
     return {}
 
 
-def _samples(label: str, bench: LoadedBenchmark, positions: list[int], completions: list[list[str]],
-             scores: list[list[float | None]], n_tokens: list[list[int | None]]) -> list[dict[str, Any]]:
+def _samples(label: str, bench: LoadedBenchmark, positions: list[int], completions: list[list[Any]],
+             scores: list[list[float | None]], n_tokens: list[list[int | None]],
+             tools: dict[str, Any] | None) -> list[dict[str, Any]]:
     spec = bench.spec
-    return [{"model": label, "benchmark": spec.name, "id": bench.ids[p], "prompt": prompt_text(bench.rows[p]["prompt"]),
-             "sample": s, "completion": c, "score": x, "passed": None if x is None else x >= spec.pass_threshold,
-             "n_tokens": t}
-            for p, cs, xs, ts in zip(positions, completions, scores, n_tokens)
-            for s, (c, x, t) in enumerate(zip(cs, xs, ts))]
+    out = [{"model": label, "benchmark": spec.name, "id": bench.ids[p], "prompt": prompt_text(bench.rows[p]["prompt"]),
+            "sample": s, "completion": c, "score": x, "passed": None if x is None else x >= spec.pass_threshold,
+            "n_tokens": t}
+           for p, cs, xs, ts in zip(positions, completions, scores, n_tokens)
+           for s, (c, x, t) in enumerate(zip(cs, xs, ts))]
+    if tools is not None:  # the transcript as the model saw it, and what its tool calls did
+        flat = [(text, r) for ts, rs in zip(tools["transcripts"], tools["records"]) for text, r in zip(ts, rs)]
+        for row, (text, r) in zip(out, flat):
+            row.update(completion=text, tool_calls=r["calls"], tool_errors=r["errors"] + r["failures"],
+                       tool_outage=r["outage"])
+    return out
 
 
 class Evaluator:
@@ -184,7 +194,7 @@ class Evaluator:
             logger.info("%s / %s: already evaluated (cache %s)", subject.label, spec.name, key)
             return key, cached
         start = time.monotonic()
-        positions, completions, ids, n_tokens = self._completions(subject, bench, gen_key)
+        positions, completions, ids, n_tokens, tools = self._completions(subject, bench, gen_key, urls)
         rows = [bench.rows[p] for p in positions]
         reward = scoring.build_scorer(spec.scorer, scoring.run_values(spec, self.suite.generation, urls))
         bar = _progress(sum(len(c) for c in completions), f"score {subject.label} {spec.name}")
@@ -194,29 +204,38 @@ class Evaluator:
             raise EvalError(f"{subject.label} / {spec.name}: {e}") from None
         finally:
             bar.close()
+        if tools is not None:
+            tool_eval.unscore_outages(scored.scores, tools["records"])
         m = benchmark_metrics(bench, rows, completions, scored.scores, reward, self.suite)
+        if tools is not None:
+            m["tools"] = tool_eval.tool_metrics(tools["records"])
         m["seconds"] = round(time.monotonic() - start, 3)
-        self.store.save_result(key, m, _samples(subject.label, bench, positions, completions, scored.scores, n_tokens))
+        self.store.save_result(key, m, _samples(subject.label, bench, positions, completions, scored.scores, n_tokens,
+                                                tools))
         return key, m
 
-    def _completions(self, subject: Subject, bench: LoadedBenchmark, gen_key: str):
-        """(prompt positions, completions, token ids or None, token counts) from `--score` input, the generation
-        cache, or the model."""
+    def _completions(self, subject: Subject, bench: LoadedBenchmark, gen_key: str, urls: list[str] | None):
+        """(prompt positions, completions, token ids or None, token counts, tool transcripts and records or None)
+        from `--score` input, the generation cache, or the model."""
         spec = bench.spec
         if subject.model is None:
             given = subject.given[spec.name]
             index = bench.index_of()
             positions = [index[i] for i in given]
-            return positions, [given[i] for i in given], None, [[None] * len(c) for c in given.values()]
+            return positions, [given[i] for i in given], None, [[None] * len(c) for c in given.values()], None
         positions = list(range(len(bench.rows)))
         cached = self.store.load_generations(gen_key)
         if cached is not None:
             logger.info("%s / %s: completions from the cache", subject.label, spec.name)
-            return (positions, [r["completions"] for r in cached], None, [r["n_tokens"] for r in cached])
+            tools = ({"transcripts": [r["transcripts"] for r in cached], "records": [r["tool_records"] for r in cached]}
+                     if spec.tools else None)
+            return positions, [r["completions"] for r in cached], None, [r["n_tokens"] for r in cached], tools
         if self._backend is None:
             from rl.eval.generation import load_backend
 
             self._backend = load_backend(subject.model, self.suite.generation)
+        if spec.tools:
+            return (positions, *self._tool_rollouts(subject, bench, gen_key, urls))
         bar = _progress(len(positions) * spec.n, f"generate {subject.label} {spec.name}")
         try:
             out = self._backend.generate([r["prompt"] for r in bench.rows], spec.n,
@@ -226,4 +245,26 @@ class Evaluator:
         n_tokens = [[len(t) for t in ids] for ids in out.token_ids]
         self.store.save_generations(gen_key, [{"id": i, "completions": c, "n_tokens": t}
                                               for i, c, t in zip(bench.ids, out.texts, n_tokens)])
-        return positions, out.texts, out.token_ids, n_tokens
+        return positions, out.texts, out.token_ids, n_tokens, None
+
+    def _tool_rollouts(self, subject: Subject, bench: LoadedBenchmark, gen_key: str, urls: list[str] | None):
+        """(completions, None, token counts, tools) of a benchmark with tools, cached unless a tool outage hit."""
+        spec = bench.spec
+        bar = _progress(len(bench.rows) * spec.n, f"generate {subject.label} {spec.name} (tools)")
+        try:
+            out = tool_eval.generate_with_tools(self._backend, spec, [r["prompt"] for r in bench.rows],
+                                                spec.max_new_tokens or self.suite.generation.max_new_tokens, urls,
+                                                progress=bar.update)
+        except ValueError as e:  # the model's chat template cannot carry tool calls
+            raise EvalError(f"{subject.label} / {spec.name}: {e}") from None
+        finally:
+            bar.close()
+        tools = {"transcripts": out.transcripts, "records": out.records}
+        if any(r["outage"] is not None for rs in out.records for r in rs):
+            logger.warning("%s / %s: tool service outages; those samples are unscored and the completions are not "
+                           "cached", subject.label, spec.name)
+        else:
+            self.store.save_generations(gen_key, [
+                {"id": i, "completions": c, "n_tokens": t, "transcripts": tr, "tool_records": rec}
+                for i, c, t, tr, rec in zip(bench.ids, out.completions, out.n_tokens, out.transcripts, out.records)])
+        return out.completions, None, out.n_tokens, tools

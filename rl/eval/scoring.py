@@ -1,7 +1,7 @@
 """Scoring completions with a benchmark's registered reward, called exactly as TRL's GRPOTrainer calls it.
 
 The reward gets `prompts`, `completions` (conversational: `[{"role": "assistant", "content": text}]` when the
-prompt is a message list), `completion_ids` (token ids, or None when scoring completions made elsewhere), every
+prompt is a message list; a tool rollout's messages as they are), `completion_ids` (token ids, or None when scoring completions made elsewhere), every
 dataset column, `trainer_state=None`, `log_extra` and `log_metric`. Async rewards are awaited on one event loop.
 A `None` score on a row of the reward's task is an infrastructure failure: the sample is unscored.
 
@@ -63,8 +63,12 @@ def needs_sandbox(spec: ScorerSpec) -> bool:
     return "sandbox_urls" in unbound(RewardSpec(spec.name, kwargs=dict(spec.kwargs)))
 
 
-def _as_completion(prompt: Any, text: str) -> Any:
-    return [{"role": "assistant", "content": text}] if isinstance(prompt, list) else text
+def _as_completion(prompt: Any, completion: str | list[dict[str, Any]]) -> Any:
+    """A completion as TRL passes it: a message list as is (a tool rollout), text in an assistant message when the
+    prompt is conversational."""
+    if isinstance(completion, list):
+        return completion
+    return [{"role": "assistant", "content": completion}] if isinstance(prompt, list) else completion
 
 
 def call_reward(reward: Callable, loop: asyncio.AbstractEventLoop, rows: Sequence[dict[str, Any]],

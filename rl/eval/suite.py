@@ -66,6 +66,8 @@ class BenchmarkSpec:
     system_prompt: str | None = None
     max_new_tokens: int | None = None   # overrides generation.max_new_tokens for this benchmark
     local_path: str | None = None       # resolved local source, None for hub ids
+    tools: tuple[dict[str, Any], ...] = ()   # `rl.tools.config.parse_tools` entries ({name, kwargs, bound})
+    tool_options: dict[str, Any] = field(default_factory=dict)  # `ToolOptions` fields (empty without tools)
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,18 @@ def check_scorer(bench: BenchmarkSpec, gen: GenerationSettings, where: str) -> N
         raise ConfigError(f"{where}.scorer ({bench.scorer.name}): bad kwargs: {e}") from None
 
 
+def parse_benchmark_tools(data: dict[str, Any], where: str) -> tuple[tuple[dict[str, Any], ...], dict[str, Any]]:
+    """A benchmark's `tools:` / `tool_options:` keys, validated as a stage's are (`rl.tools.config.parse_tools`);
+    built-in tools get the run's sandbox when the eval runs (`rl.eval.tool_eval`)."""
+    from rl.tools.config import parse_tools
+
+    try:
+        entries, options = parse_tools(data.get("tools"), data.get("tool_options"), {}, where)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    return tuple(entries), options
+
+
 def _k_list(value: Any, n: int, where: str) -> tuple[int, ...]:
     items = [value] if isinstance(value, int) and not isinstance(value, bool) else value
     if not isinstance(items, list) or not items:
@@ -184,6 +198,8 @@ def parse_benchmark(data: Any, i: int, config_dir: Path | None) -> BenchmarkSpec
         system_prompt=string(data.get("system_prompt"), f"{where}.system_prompt", none_ok=True),
         max_new_tokens=integer(data.get("max_new_tokens"), f"{where}.max_new_tokens", 1, none_ok=True),
     )
+    tools, tool_options = parse_benchmark_tools(data, where)
+    spec = dataclasses.replace(spec, tools=tools, tool_options=tool_options)
     if looks_local(spec.source):
         path = resolve_local(spec.source, config_dir)
         if path is None:

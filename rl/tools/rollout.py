@@ -3,7 +3,9 @@ results as the chat template renders them, and go on, up to `max_turns` tool tur
 during training, in text).
 
 `run_tool_rollouts(generate, tokenizer, prompts, env_cls, max_turns)` works with any backend: `generate(texts)`
-returns one generated turn (text, no end-of-turn token) per full text so far. Each `ToolRollout` holds the messages
+returns one generated turn (text, no end-of-turn token) per full text so far. With `max_new_tokens`, the cap holds
+for a whole rollout (all its generated turns): `generate(texts, budgets)` gets each text's tokens left and returns
+(turn text, tokens generated) pairs, and a rollout whose budget is spent ends. Each `ToolRollout` holds the messages
 (assistant, tool, assistant, ...: score them as conversational completions, so verifiers read the answer after the
 last tool result), the transcript text, and the tool record (`record.outage`: the sample could not be scored).
 """
@@ -24,6 +26,7 @@ class ToolRollout:
     messages: list[dict[str, Any]] = field(default_factory=list)
     text: str = ""                   # everything after the prompt: generated turns and the tool turns between them
     record: ToolRecord = field(default_factory=ToolRecord)
+    n_tokens: int = 0                # tokens generated (all turns; tool results not counted), with a budget
 
 
 def tool_suffix(tokenizer: Any, tool_messages: list[dict[str, Any]]) -> str:
@@ -64,8 +67,9 @@ async def _gather(coros: list) -> list:
     return list(await asyncio.gather(*coros))
 
 
-def run_tool_rollouts(generate: Callable[[list[str]], Sequence[str]], tokenizer: Any, prompts: Sequence[str],
-                      env_cls: type[ToolEnvironment], max_turns: int) -> list[ToolRollout]:
+def run_tool_rollouts(generate: Callable[..., Sequence[str]], tokenizer: Any, prompts: Sequence[str],
+                      env_cls: type[ToolEnvironment], max_turns: int,
+                      max_new_tokens: int | None = None) -> list[ToolRollout]:
     """One tool rollout per prompt text (see module docstring); tool calls of one round run concurrently across
     rollouts, one rollout's calls in order."""
     parse = HermesParser(tokenizer)
@@ -80,16 +84,21 @@ def run_tool_rollouts(generate: Callable[[list[str]], Sequence[str]], tokenizer:
         for turn in range(max_turns + 1):
             if not active:
                 break
-            outs = generate([texts[i] for i in active])
+            if max_new_tokens is None:
+                outs = [(out, 0) for out in generate([texts[i] for i in active])]
+            else:
+                outs = generate([texts[i] for i in active], [max_new_tokens - rollouts[i].n_tokens for i in active])
             calling = []
-            for i, out in zip(active, outs):
+            for i, (out, n_tokens) in zip(active, outs):
                 eos = tokenizer.eos_token or ""
                 out = out[:-len(eos)] if eos and out.endswith(eos) else out
                 message = parse(out)
                 rollouts[i].messages.append(message)
                 rollouts[i].text += out
+                rollouts[i].n_tokens += n_tokens
                 texts[i] += out
-                if message.get("tool_calls") and turn < max_turns:
+                if message.get("tool_calls") and turn < max_turns and (
+                        max_new_tokens is None or rollouts[i].n_tokens < max_new_tokens):
                     calling.append(i)
             results = loop.run_until_complete(_gather(
                 [_run_calls(envs[i], rollouts[i].messages[-1]["tool_calls"]) for i in calling]))
