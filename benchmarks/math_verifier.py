@@ -4,7 +4,8 @@ Data sets (each line: gold, response, expected verdict):
 - `own`: benchmarks/data/math_equivalence.jsonl, this project's equivalence categories (human verdicts);
 - `reference`: benchmarks/data/math_reference.jsonl, cases from other projects' grader test suites (Math-Verify,
   hendrycks MATH, NeMo-Skills, inspect_ai, open-r1; see benchmarks/build_math_reference.py), reported separately
-  for its `tune` split and its `heldout` split (never used while tuning the verifier).
+  for its `tune` split and its `heldout` split (tuning used only the tune split until 2026-12-03; the README's
+  notes say what the held-out cases informed since).
 
 Reports, per data set and split, for this verifier, plain math-verify (default configuration, gold wrapped in
 `\\boxed{}`) and TRL's `trl.rewards.accuracy_reward`: agreement with the expected verdicts, and false positives
