@@ -122,11 +122,14 @@ def _cell(m: dict[str, Any]) -> str:
     extra = "".join(f" p@{k}={v:.3f}" for k, v in (m.get("pass@k") or {}).items())
     if "maj@n" in m:
         extra += f" maj={m['maj@n']:.3f}"
+    if "tools" in m:
+        extra += f" calls={m['tools']['calls_per_completion']:.2f}"
     return f"{m['pass@1']:.3f}{ci_text}{extra}"
 
 
 def format_table(results: dict[str, dict[str, dict[str, Any]]]) -> str:
-    """The end-of-run table: one row per benchmark, one column per model (pass@1 [95% CI], pass@k, maj@n)."""
+    """The end-of-run table: one row per benchmark, one column per model (pass@1 [95% CI], pass@k, maj@n, tool calls
+    per completion)."""
     labels = list(results)
     benches: list[str] = []
     for label in labels:

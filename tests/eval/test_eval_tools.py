@@ -135,6 +135,9 @@ def test_python_tool_eval_end_to_end(scripted, tmp_path, monkeypatch):
     assert row["completion"].endswith("\\boxed{391}$.") and row["tool_calls"] == 1 and row["score"] == 1.0
     assert {r["tool_calls"] for r in rows if "2 + 2" in r["prompt"]} == {0}
 
+    from rl.eval.results import format_table
+
+    assert "calls=0.67" in format_table(results)
     monkeypatch.setitem(generation.BACKENDS, "hf", None)  # everything is cached: no model is loaded
     assert Evaluator(suite, Store(tmp_path / "out")).run([Subject("tiny", "fp", model="tiny")]) == results
 
