@@ -15,7 +15,8 @@
    after its last word (34), and a negated sentence ("the answer is not 5") gives no answer.
 4. Without a box or marker: an answer part that is only an expression (`3`, `x+3y-4=0`, `$\\frac12$`, one math
    display, or a single token such as `\\text{odd}`) is that answer: at most two words of prose, and a digit, a
-   math symbol or a single token, and no negation or question mark.
+   math symbol or a single token, and no negation, failure verb ("fails"), tentative word ("trying", "if") or
+   question mark.
 5. Otherwise, math-verify's own fallback (the last math in the prose), narrowed to what cannot be a hedge: the last
    sentence of the answer part that holds math (a `$..$` display or a number; a capitalised "Therefore", "Thus",
    "Hence" or "So" also starts a sentence) gives its last clause (after the
@@ -59,9 +60,15 @@ _PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:or|and)\b)[A-Za-z]{2,}")
 _MATH_CHAR = re.compile(r"[\d\\$^_=+*/()\[\]{}<>|]")
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|incorrect)\b", re.IGNORECASE)
 _HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably)\b", re.IGNORECASE)
-_PROSE_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|might|could|sure|unsure|guess|likely"
-                          r"|unlikely|think|wait|check|if|whether|suppose|assume|assuming|need|try)\b|\?",
-                          re.IGNORECASE)
+_PROSE_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|might|could|sure|unsure|likely"
+                          r"|unlikely)\b|\?", re.IGNORECASE)
+# a sentence that tries, tests or supposes a value rather than stating it (also refused as a bare expression)
+_TENTATIVE = re.compile(r"\b(?:guess(?:es|ed|ing)?|think|wait|if|whether|check(?:s|ed|ing)?|test(?:s|ed|ing)?"
+                        r"|suppos(?:e|es|ed|ing)|assum(?:e|es|ed|ing)|need(?:s|ed)?|tr(?:y|ies|ied|ying))\b",
+                        re.IGNORECASE)
+# a prose clause that rejects its value: the marker negations and verbs of failure
+_PROSE_NEGATION = re.compile(r"\b(?:doesn't|don't|didn't|won't|aren't|wasn't|weren't|fails?|failed|invalid"
+                             r"|impossible|false|contradiction|excluded|rejected)\b", re.IGNORECASE)
 _PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n]|(?=\b(?:Therefore|Thus|Hence|So)\b)")
 _PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b", re.IGNORECASE)
 _PROSE_ITEM = re.compile(r"\x00+|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")
@@ -192,6 +199,8 @@ def expression_only(text: str) -> str | None:
     prose = _MATH_SPAN.sub(" ", text)
     if len(_PROSE_WORD.findall(prose)) > 2 or _NEGATION.search(prose) or "?" in prose:
         return None
+    if _PROSE_NEGATION.search(prose) or _TENTATIVE.search(prose):
+        return None
     if not (_MATH_CHAR.search(text) or " " not in text):
         return None
     return text
@@ -225,7 +234,8 @@ def prose_answer(text: str) -> str | None:
     items = [m for m, after in zip(found, found[1:] + [None])  # a name before the value: "the pair $(x, y)$ is"
              if after is None or not _is_name(text[offset + m.start():offset + m.end()], clause[m.end():after.start()])]
     joined = all(not clause[a.end():b.start()].strip() for a, b in zip(items, items[1:]))
-    if not items or not joined or _PROSE_HEDGE.search(sentence) or _NEGATION.search(clause):
+    negated = _NEGATION.search(clause) or _PROSE_NEGATION.search(clause)
+    if not items or not joined or _PROSE_HEDGE.search(sentence) or _TENTATIVE.search(sentence) or negated:
         return None
     return text[cut + start:end].strip().rstrip(".!").strip() or None
 

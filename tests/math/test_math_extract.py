@@ -107,6 +107,10 @@ def test_prose_fallback_gives_the_last_single_answer_clause(completion, clause):
     T + "If x = 2 then the area is 12.",
     T + "Suppose the side is 5.",                     # a hypothesis or a task states no answer
     T + "We need the number of subsets of size 5.",
+    T + "Checking $x = 5$ in the equation.",
+    T + "Trying 5 first.",
+    T + "Then $x = 5$ fails.",                      # verbs of failure negate the clause
+    T + "That doesn't give 5.",
     "The area is \\boxed{5}.</think>\n\nI computed it.",  # thinking never counts
 ])
 def test_prose_fallback_refuses_hedges_negations_and_lists(completion):
