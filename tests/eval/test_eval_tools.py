@@ -173,3 +173,27 @@ def test_hf_backend_generates_tool_rollouts(tiny_model, tmp_path, monkeypatch):
                               ["http://127.0.0.1:9"])
     assert len(out.completions[0]) == 2 and all(0 < n <= 24 for n in out.n_tokens[0])
     assert all(m[0]["role"] == "assistant" for m in out.completions[0])
+
+
+@pytest.mark.slow
+def test_tool_smoke_cold_start_calls_python_in_eval(tmp_path, monkeypatch):
+    """smoke_cpu's math_python with the tiny tool-smoke cold start (SFT'd to call python; ~20 s to build), greedy,
+    on questions phrased as in its SFT: real calls, real sandbox results in the transcript, final answers scored."""
+    from rl.tools.smoke import MATH_INSTRUCTION, build_tool_cold_start
+
+    monkeypatch.delenv("SANDBOX_URL", raising=False)
+    model = build_tool_cold_start(tmp_path / "ckpt") / "cold_start"
+    data = tmp_path / "q.jsonl"
+    data.write_text("".join(json.dumps({"prompt": [{"role": "user", "content": f"{q} {MATH_INSTRUCTION}"}],
+                                        "task": "math", "answer": a}) + "\n" for q, a in ROWS))
+    smoke = load_suite("smoke_cpu", ["generation.temperature=0", "generation.max_new_tokens=96"])
+    spec = dataclasses.replace(smoke.benchmark("math_python"), source=str(data), local_path=str(data), n=1, k=(1,))
+    suite = dataclasses.replace(smoke, benchmarks=(spec,))
+    m = Evaluator(suite, Store(tmp_path / "out")).run([Subject("smoke", "fp", model=str(model))])["smoke"][spec.name]
+    assert m["unscored"] == 0 and m["n_prompts"] == 3 and m["tools"]["calls_per_completion"] > 0
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(tmp_path / "out" / "samples.parquet").to_pylist()
+    called = [r for r in rows if r["tool_calls"]]
+    assert called and all("<tool_response>" in r["completion"] for r in called)
+    assert all(0 < r["n_tokens"] <= 96 for r in rows)
