@@ -1,8 +1,8 @@
 """Scoring completions with a benchmark's registered reward, called exactly as TRL's GRPOTrainer calls it.
 
 The reward gets `prompts`, `completions` (conversational: `[{"role": "assistant", "content": text}]` when the
-prompt is a message list; a tool rollout's messages as they are), `completion_ids` (token ids, or None when scoring completions made elsewhere), every
-dataset column, `trainer_state=None`, `log_extra` and `log_metric`. Async rewards are awaited on one event loop.
+prompt is a message list; a tool rollout's messages as they are), `completion_ids` (token ids, or None when
+scoring completions made elsewhere), every dataset column, `trainer_state=None`, `log_extra` and `log_metric`. Async rewards are awaited on one event loop.
 A `None` score on a row of the reward's task is an infrastructure failure: the sample is unscored.
 
 Infrastructure thresholds are the eval's own (`Suite.max_unscored_fraction`, over a whole benchmark), so a scorer
