@@ -12,7 +12,7 @@ For each seed S (`--seeds`, default 0 1 2):
 Figures per seed and arm: held-out accuracy (mean pass@1 over math and code) at the end and at equal wall time
 (the shorter arm's training time; each arm's last checkpoint within it), steps and seconds to a target accuracy
 (`--target`, default: the cold start + `--target-gain`), and the costs: generation rounds per step, completions
-generated per step, wall seconds per step, and TRL's `frac_reward_zero_std` (what the baseline wastes). The wall
+generated per step, seconds per step (TRL's `step_time`: generation, scoring and update), and TRL's `frac_reward_zero_std` (what the baseline wastes). The wall
 time of a checkpoint is its folder's time since the run began (training only: the evaluations run afterwards).
 
 Prints one table and the mean over seeds, with the load average, and writes everything as JSON with `--json`.
@@ -111,7 +111,8 @@ def train(out: Path, arm: str, seed: int, args: argparse.Namespace, log: Path) -
                         for c in checkpoints],
         "rounds_per_step": statistics.fmean(rounds) if rounds else None,
         "completions_per_step": batch * statistics.fmean(rounds) if rounds else None,
-        "seconds_per_step": seconds / args.steps,
+        "seconds_per_step": _mean(per_step("step_time")) or seconds / args.steps,   # TRL's: generation included
+        "seconds_per_step_all_in": seconds / args.steps,                           # start-up and saving included
         "frac_reward_zero_std": _mean(per_step("frac_reward_zero_std")),
         "dropped_groups_frac": _mean(per_step("dynamic_sampling/dropped_groups_frac")),
         "capped_steps": sum(per_step("dynamic_sampling/capped")),
