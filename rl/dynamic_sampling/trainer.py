@@ -76,18 +76,26 @@ class DynamicSamplingMixin:
             raise ValueError("dynamic sampling refills from the training set by index: it needs a map-style dataset")
         self._ds_rewards: torch.Tensor | None = None
 
-    def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
-        rewards = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
-        self._ds_rewards = rewards  # gathered over processes, after the trainer's exclusions
-        return rewards
-
     def _generate_and_score_completions(self, inputs):
         if not self.model.training:
             return super()._generate_and_score_completions(inputs)
         return self._dynamic_step(inputs)
 
     def _score_round(self, inputs: list[dict[str, Any]]) -> tuple[dict[str, Any], GroupVerdicts, torch.Tensor]:
-        output = super()._generate_and_score_completions(inputs)
+        """One generation round; the reward matrix judged is the one TRL computes advantages from: the result of
+        the class's whole `_calculate_rewards` chain (gathered over processes, after every mixin's exclusions,
+        whatever their order), captured for this call only."""
+        outermost = type(self)._calculate_rewards
+
+        def capture(*args: Any, **kwargs: Any) -> torch.Tensor:
+            self._ds_rewards = outermost(self, *args, **kwargs)
+            return self._ds_rewards
+
+        self._calculate_rewards = capture
+        try:
+            output = super()._generate_and_score_completions(inputs)
+        finally:
+            del self._calculate_rewards
         batching.check_keys(output)
         rewards = self._ds_rewards
         verdicts = judge_groups(rewards, self._ds_columns, self.num_generations)

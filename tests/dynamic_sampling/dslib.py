@@ -38,8 +38,8 @@ def rows(n_flat: int, n_mixed: int) -> list[dict[str, Any]]:
 
 
 def build_trainer(model: Path, out: Path, data: list[dict[str, Any]], max_rounds: int, max_steps: int = 2,
-                  **grpo: Any):
-    """A dynamic-sampling PipelineGRPOTrainer: 2 generations, 4 rows per micro-batch, 2 accumulation steps (so a
+                  outer: type | None = None, **grpo: Any):
+    """A dynamic-sampling PipelineGRPOTrainer (with `outer` mixed in first, if given): 2 generations, 4 rows per micro-batch, 2 accumulation steps (so a
     local generation batch of 8 rows, 4 groups), 8 new tokens."""
     from datasets import Dataset
     from trl import GRPOConfig
@@ -55,6 +55,8 @@ def build_trainer(model: Path, out: Path, data: list[dict[str, Any]], max_rounds
                       logging_steps=1, save_strategy="no", learning_rate=1e-3, disable_tqdm=True, seed=3,
                       loss_type="dapo", beta=0.0, reward_weights=[1.0, 1.0], **grpo)
     cls = with_dynamic_sampling(PipelineGRPOTrainer, options)
+    if outer is not None:   # a mixin composed after dynamic sampling (as rl.tools composes its own)
+        cls = type(f"{outer.__name__}{cls.__name__}", (outer, cls), {})
 
     class Recording(cls):
         """Keeps every batch returned by a generation step."""

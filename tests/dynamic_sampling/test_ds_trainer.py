@@ -74,3 +74,19 @@ def test_refill_draw_is_seeded_by_step_and_round():
     assert [a[i] for i in range(0, 16, 4)] == [a[i + 3] for i in range(0, 16, 4)]   # groups of 4 identical prompts
     assert len(set(a)) == 4                                                          # distinct prompts
     assert len(refill_indices(2, 16, 4, 0)) == 16                                    # small datasets: with repeats
+
+
+class _Outage:
+    """Stands for a mixin composed after dynamic sampling that excludes samples (rl.tools does on a tool outage)."""
+
+    def _calculate_rewards(self, *args, **kwargs):
+        rewards = super()._calculate_rewards(*args, **kwargs)
+        return torch.full_like(rewards, float("nan"))
+
+
+def test_exclusions_of_outer_mixins_are_what_is_judged(tiny_model, tmp_path):
+    trainer = build_trainer(tiny_model, tmp_path, rows(0, 8), max_rounds=2, max_steps=1, outer=_Outage)
+    trainer.train()
+    [log] = ds_logs(trainer)
+    assert log["dynamic_sampling/unscored_groups_frac"] == 1 and log["dynamic_sampling/capped"] == 1
+    assert "_calculate_rewards" not in vars(trainer)     # the per-round capture is removed again
