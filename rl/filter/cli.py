@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import dataclasses
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -26,7 +25,6 @@ from typing import Any, Iterator
 from rl.filter import passrate
 from rl.filter.passrate import BY, RATE, SCORED, FilterError
 
-logger = logging.getLogger(__name__)
 SUFFIXES = (".jsonl", ".json", ".parquet")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rewards.config import RewardSpec
@@ -47,7 +49,7 @@ def test_pipeline_config_carries_the_block_and_its_hash(tiny_model, tmp_path):
     from rl.trainer import PipelineGRPOTrainer
     from rl.dynamic_sampling.trainer import with_dynamic_sampling
 
-    samples = __import__("pathlib").Path(__file__).resolve().parents[2] / "rl" / "samples" / "math.jsonl"
+    samples = Path(__file__).resolve().parents[2] / "rl" / "samples" / "math.jsonl"
     data = {"model": str(tiny_model), "output_dir": str(tmp_path), "stages": [{
         "name": "s", "datasets": [str(samples)], "rewards": [{"name": "math_accuracy"}, {"name": "think_format"}],
         "grpo": {"num_generations": 2, "per_device_train_batch_size": 4}}]}

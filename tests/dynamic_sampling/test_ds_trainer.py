@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 from dslib import FLAT, MIXED, build_trainer, ds_logs, rows
