@@ -149,7 +149,8 @@ def parse_run_request(raw: Any, max_tests: int) -> RunRequest:
     """Validate one /run request body (already JSON-decoded) and fill in defaults."""
     if not isinstance(raw, dict):
         _fail(f"request must be a JSON object, got {type(raw).__name__}")
-    known = {"language", "code", "mode", "entry_point", "tests", "limits", "stop_on_first_failure", "compare"}
+    known = {"language", "code", "prelude", "mode", "entry_point", "tests", "limits", "stop_on_first_failure",
+             "compare"}
     unknown = set(raw) - known
     if unknown:
         _fail(f"unknown fields {sorted(unknown)}")
@@ -167,6 +168,11 @@ def parse_run_request(raw: Any, max_tests: int) -> RunRequest:
         _fail("code must be a string")
     if "\x00" in code:
         _fail("code contains a NUL byte")
+    prelude = raw.get("prelude", "")
+    if not isinstance(prelude, str) or "\x00" in prelude:
+        _fail("prelude must be a string without NUL bytes (code run before the program, e.g. an import header)")
+    if prelude:  # part of the program (and of the cache key), as a harness that prepends a header runs it
+        code = f"{prelude}\n{code}"
     entry = raw.get("entry_point") or ""
     if mode == "call" and not (isinstance(entry, str) and entry.isidentifier()):
         _fail(f"mode 'call' needs entry_point, a Python identifier; got {entry!r}")

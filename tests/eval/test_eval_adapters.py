@@ -140,3 +140,31 @@ def test_shipped_suites_validate():
     with pytest.raises(ConfigError, match="did you mean 'qwq'"):
         load_suite("qwk")
     assert (SAMPLES / "bfcl" / "LICENSE").is_file()
+
+
+# LiveCodeBench's `import_string` (lcb_runner/evaluation/testing_util.py), copied verbatim as the reference.
+LCB_IMPORT_STRING = "from string import *\nfrom re import *\nfrom datetime import *\nfrom collections import *\nfrom heapq import *\nfrom bisect import *\nfrom copy import *\nfrom math import *\nfrom random import *\nfrom statistics import *\nfrom itertools import *\nfrom functools import *\nfrom operator import *\nfrom io import *\nfrom sys import *\nfrom json import *\nfrom builtins import *\nfrom typing import *\nimport string\nimport re\nimport datetime\nimport collections\nimport heapq\nimport bisect\nimport copy\nimport math\nimport random\nimport statistics\nimport itertools\nimport functools\nimport operator\nimport io\nimport sys\nimport json\nsys.setrecursionlimit(50000)\n"  # noqa: E501
+
+
+def test_livecodebench_solutions_get_lcbs_import_header(tmp_path):
+    from rl.data.bench_adapters import LCB_PRELUDE
+    from sandbox.client import SandboxClient
+    from sandbox.local import start_local_server
+
+    assert LCB_PRELUDE == LCB_IMPORT_STRING
+    stdin, functional = (json.loads(r["tests"]) for r in _suite(tmp_path, ["lcb"])["lcb"].rows)
+    # as graded by LiveCodeBench: names from its header (List, defaultdict, reduce, add) need no import
+    two_sum = ("class Solution:\n    def twoSum(self, nums: List[int], target: int) -> List[int]:\n"
+               "        seen = defaultdict(int)\n        for i, x in enumerate(nums):\n"
+               "            if target - x in seen:\n                return [seen[target - x], i]\n"
+               "            seen[x] = i\n")
+    a_plus_b = "print(reduce(add, map(int, input().split())))\n"  # functools.reduce, operator.add
+    with start_local_server(workers=1) as server:
+        client = SandboxClient([server.url], timeout_s=60)
+        assert client.run({**functional, "code": two_sum})["passed"] == len(functional["tests"])
+        assert client.run({**stdin, "code": a_plus_b})["passed"] == len(stdin["tests"])
+        broken = client.run({**functional, "code": two_sum.replace("defaultdict(int)", "undefined_name()")})
+        assert broken["passed"] == 0
+        without = {k: v for k, v in functional.items() if k != "prelude"}
+        assert client.run({**without, "code": two_sum})["status"] in ("ok", "compile_error")
+        assert client.run({**without, "code": two_sum})["passed"] == 0  # `List` is undefined without the header

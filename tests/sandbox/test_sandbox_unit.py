@@ -152,3 +152,12 @@ def test_seccomp_program_shape():
         assert len(prog) % 8 == 0 and len(prog) // 8 < 256
         last = struct.unpack("=HBBI", prog[-8:])
         assert last == (0x06, 0, 0, 0x7FFF0000)  # default: allow
+
+
+def test_prelude_runs_before_the_program_and_is_validated():
+    req = parse_run_request({**BASE, "prelude": "from math import *"}, 10)
+    assert req.code == "from math import *\nprint(1)"
+    assert req.key != parse_run_request(BASE, 10).key
+    for bad in (5, "import os\x00"):
+        with pytest.raises(InvalidRequest, match="prelude must be a string"):
+            parse_run_request({**BASE, "prelude": bad}, 10)
