@@ -17,14 +17,13 @@ import warnings
 from pathlib import Path
 from typing import Any, Sequence
 
-import yaml
 
 from rewards import needs
 from rewards.config import RewardConfigError, RewardSpec, build_rewards, load_reward_config
 from rewards.config_paths import find_config, shipped
 from rewards.hints import did_you_mean
 from rewards.registry import get as get_reward
-from rl.config_checks import ConfigError, check_keys, choice, integer, mapping, number, string
+from rl.config_checks import ConfigError, check_keys, choice, integer, mapping, number, read_config_file, string
 from rl.data.adapters import ADAPTERS
 from rl.dynamic_sampling.config import parse_dynamic_sampling
 from rl.tools.config import parse_tools
@@ -32,7 +31,6 @@ from rl.data.schema import ROW_COLUMNS, TASKS
 from rl.data.sources import looks_local, peek_rows, resolve_local
 from rl.grpo import (GrpoKeys, check_batch_shapes, check_grpo_keys, evaluates, grpo_args, split_group_problem,
                      world_size)
-from rl.overrides import OverrideError, apply_overrides
 from rl.spec import (DatasetSource, EvalOptions, LoraOptions, ModelOptions, PipelineSpec, SandboxOptions,
                      SigtermOptions, StageSpec)
 from sandbox.client import SANDBOX_URL_ENV, parse_urls
@@ -369,13 +367,5 @@ def load_pipeline_config(path: str | Path, overrides: Sequence[str] = ()) -> Pip
         raise ConfigError(f"pipeline config {str(path)!r} not found (not a file, nor a shipped config: "
                           f"{', '.join(names) or 'none'}{did_you_mean(Path(path).stem, names)})")
     path = found
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: invalid YAML: {e}") from None
-    data = mapping(data, str(path), none_ok=False)
-    try:
-        apply_overrides(data, overrides)
-    except OverrideError as e:
-        raise ConfigError(str(e)) from None
+    data = read_config_file(path, overrides)
     return parse_pipeline_config(data, str(path.resolve()))

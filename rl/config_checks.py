@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any, Sequence
 
+import yaml
+
 from rewards.base import did_you_mean
+from rl.overrides import OverrideError, apply_overrides
 
 
 class ConfigError(ValueError):
@@ -59,3 +63,18 @@ def choice(value: Any, allowed: Sequence[str], where: str) -> str:
     if value not in allowed:
         raise ConfigError(f"{where}: {value!r} is not one of {', '.join(allowed)}{did_you_mean(value, allowed, 1)}")
     return value
+
+
+def read_config_file(path: Path, overrides: Sequence[str] = ()) -> dict:
+    """A YAML config file as a mapping, with `--set key.path=value` overrides applied; `ConfigError` names the file
+    (invalid YAML, not a mapping) or the override."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: invalid YAML: {e}") from None
+    data = mapping(data, str(path), none_ok=False)
+    try:
+        apply_overrides(data, overrides)
+    except OverrideError as e:
+        raise ConfigError(str(e)) from None
+    return data

@@ -12,15 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-import yaml
 
 from rewards import registry
 from rewards.base import did_you_mean
 from rewards.config_paths import find_config, shipped
-from rl.config_checks import ConfigError, check_keys, choice, integer, mapping, number, string
+from rl.config_checks import ConfigError, check_keys, choice, integer, mapping, number, read_config_file, string
 from rl.data.adapters import ADAPTERS
 from rl.data.sources import looks_local, resolve_local
-from rl.overrides import OverrideError, apply_overrides
 
 BACKEND_NAMES = ("hf", "vllm")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
@@ -256,13 +254,5 @@ def resolve_suite_path(ref: str | Path) -> Path:
 def load_suite(ref: str | Path, overrides: Sequence[str] = ()) -> Suite:
     """Read a suite, apply `--set key.path=value` overrides (`benchmarks.aime24.n=4`), validate everything."""
     path = resolve_suite_path(ref)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: invalid YAML: {e}") from None
-    data = mapping(data, str(path), none_ok=False)
-    try:
-        apply_overrides(data, overrides)
-    except OverrideError as e:
-        raise ConfigError(str(e)) from None
+    data = read_config_file(path, overrides)
     return parse_suite(data, path.stem, str(path.resolve()))
