@@ -1,6 +1,6 @@
 """Our pipeline's stage trainer vs a plain TRL GRPOTrainer: step time with the same settings and rewards.
 
-Side by side in one process, alternating runs (ours, plain, ours, plain, ...) so machine noise hits both:
+Side by side in one process, alternating runs (ours, plain, plain, ours, ...) so machine noise and warm-up hit both:
 - ours: `rl.stage.run_stage` on a one-stage pipeline config (its defaults: sample completions logged to parquet
   and the console every step, checkpoints every `--save-steps`, final save, stage summary);
 - plain: `GRPOTrainer` built by hand with the same model, dataset rows, rewards (same reward config), batch,
@@ -94,8 +94,13 @@ def main() -> None:
     }))
     rows = []
     for r in range(args.rounds):
-        ours = run_ours(config, work / f"ours{r}", args.steps, args.save_steps)
-        plain = run_plain(config, work / f"plain{r}", args.steps)
+        # The order alternates too: whichever runs first in a round pays warm-up costs (allocator, caches).
+        if r % 2 == 0:
+            ours = run_ours(config, work / f"ours{r}", args.steps, args.save_steps)
+            plain = run_plain(config, work / f"plain{r}", args.steps)
+        else:
+            plain = run_plain(config, work / f"plain{r}", args.steps)
+            ours = run_ours(config, work / f"ours{r}", args.steps, args.save_steps)
         rows.append({"round": r, "ours_s_per_step": ours[0], "plain_s_per_step": plain[0],
                      "ours_trl_step_time": ours[1], "plain_trl_step_time": plain[1]})
         print(f"round {r}: ours {ours[0]:.3f} s/step (TRL step_time {ours[1]:.3f}), "
