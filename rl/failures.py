@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from typing import Callable
+from typing import Any, Callable
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -70,3 +70,14 @@ def run_reporting(body: Callable[[], int], debug: bool, sigterm_outcome: Callabl
             traceback.print_exc()
         print(f"{kind}: {' '.join(str(e).split())}", file=sys.stderr, flush=True)
         return EXIT_USER_ERROR
+
+
+def raise_on_every_process(message: str | None, state: Any, error: type[Exception]) -> None:
+    """Raise `error(message)` on every process when the main process's `message` is set: the message is broadcast
+    (a no-op with one process), so no process goes on alone after a check that only the main process ran."""
+    if state.num_processes > 1:
+        from accelerate.utils import broadcast_object_list
+
+        message = broadcast_object_list([message])[0]
+    if message:
+        raise error(message)

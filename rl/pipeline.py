@@ -28,6 +28,7 @@ from pathlib import Path
 from rewards import needs
 from rl.eval.gate import GateFailed, write_release
 from rl.eval.in_pipeline import PipelineEval
+from rl.failures import raise_on_every_process
 from rl.fingerprint import model_fingerprint, stage_hash
 from rl.preflight import check_before_run
 from rl.spec import PipelineSpec, StageSpec
@@ -112,12 +113,7 @@ def _gate(evaluation: PipelineEval | None, state, stage: StageSpec, stage_dir, f
             evaluation.after_stage(stage.name, str(stage_dir), first)
         except GateFailed as e:
             message = str(e)
-    if state.num_processes > 1:
-        from accelerate.utils import broadcast_object_list
-
-        message = broadcast_object_list([message])[0]
-    if message:
-        raise GateFailed(message)
+    raise_on_every_process(message, state, GateFailed)
     if state.is_main_process:
         write_release(Path(stage_dir).parent, stage.name, str(stage_dir))
 

@@ -37,6 +37,7 @@ from typing import Any
 from rewards import registry
 from rewards.kwargs import model_ref_kwargs
 from rl.checkpoints import human_bytes, safetensors_numel
+from rl.failures import raise_on_every_process
 from rl.spec import PipelineSpec
 
 logger = logging.getLogger(__name__)
@@ -318,9 +319,4 @@ def check_before_run(pipeline: PipelineSpec, state: Any) -> None:
                 logger.warning("%s", line)
         except PreflightError as e:
             message = str(e)
-    if state.num_processes > 1:
-        from accelerate.utils import broadcast_object_list
-
-        message = broadcast_object_list([message])[0]
-    if message:
-        raise PreflightError(message)
+    raise_on_every_process(message, state, PreflightError)
