@@ -13,11 +13,19 @@ Sources (each row's `source` names repository@commit:path::test):
 - huggingface/open-r1 `tests/test_rewards.py` (Apache-2.0): `accuracy_reward` cases.
 - QwenLM/Qwen2.5-Math `evaluation/grader.py` (Apache-2.0): the `math_equal` / `compare_equations` assertions of
   its `TestMathEquality` (prediction, reference).
+Added on 2026-12-03 (second round; half of these rows are held out, by a hash with another salt):
+- Math-Verify `tests/test_yujianll.py` (skipped before by a name clash) and `test_float_precision` (an f-string);
+- huggingface/lighteval `tests/unit/metrics/test_extractive_match.py` (MIT), read from `--lighteval FILE`: every
+  (gold, pred, expected) table not already taken from Math-Verify, letters and other languages included;
+- inspect_ai's newer `math_cases.json` case and `test_math.py` tests (last box after a flood, a set target against
+  two boxes, code payloads);
+- huggingface/trl `tests/test_rewards.py` (Apache-2.0): `accuracy_reward` and `reasoning_accuracy_reward` cases
+  with a parsable gold.
 
 The reference's own gold/prediction strings are kept verbatim: `response` is the prediction exactly as the
 reference grader received it (a bare answer, a `$...$` span, a boxed solution or prose).
 
-Usage: python benchmarks/build_math_reference.py --math-verify /path/to/Math-Verify [--out PATH]
+Usage: python benchmarks/build_math_reference.py --math-verify DIR --inspect-cases FILE --lighteval FILE [--out PATH]
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import argparse
 import ast
 import hashlib
 import json
+import math
 from pathlib import Path
 
 OUT = Path(__file__).parent / "data" / "math_reference.jsonl"
@@ -36,11 +45,16 @@ INSPECT_JSON = "UKGovernmentBEIS/inspect_ai@05d0479eec1439fc10a116a7901b84523d1f
 INSPECT_PY = "UKGovernmentBEIS/inspect_ai@0ad0e3fc7c48152b533b439999fbd563d9170040:tests/scorer/test_math.py"
 QWEN = "QwenLM/Qwen2.5-Math@29a82a8802e058c236fe7903ae6d8362df078aa7:evaluation/grader.py"
 OPEN_R1 = "huggingface/open-r1@69ae7d4b787c6e7e9bbe173d6ef419d2f2cd6379:tests/test_rewards.py"
+LIGHTEVAL = "huggingface/lighteval@16318bb4cc736cfb29d72eb31bd19c55d0283565:tests/unit/metrics/test_extractive_match.py"
+INSPECT_HEAD = "UKGovernmentBEIS/inspect_ai@34beafda81d31fd42e4652fe943b99818dcbf955:tests/scorer"
+TRL = "huggingface/trl@30558f512cfe11ece65148b524a763ce5855e60e:tests/test_rewards.py"
 HELDOUT_SHARE = 3  # of 10
+SECOND_ROUND_SHARE = 5  # of 10, for the rows added in the second round (`second_round` set on the row)
+_MV_SECOND_ROUND = {"test_yujianll.py", "test_all.py::test_float_precision"}
 
 # Options of Math-Verify's compare_strings under which a row's expectation holds; other rows are skipped.
 _MV_DEFAULTS = {"precision": 6, "strict": True, "allow_set_relation_comp": True}
-_MV_SKIP_FUNCS = {"test_float_precision", "test_string_extraction"}  # f-strings / config objects, not plain tables
+_MV_SKIP = {"test_string_extraction.py"}  # extraction-only tables of config objects, no gold
 
 HENDRYCKS_CASES = [  # (test_in, test_out, is_equiv)
     ("\\tfrac{1}{2} + \\frac1{72}", "\\\\frac{1}{2} + 2/3", False),
@@ -115,6 +129,36 @@ QWEN_CASES = [  # (prediction, reference, math_equal)
     ("\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}", "\\begin{pmatrix}1&2\\\\3&5\\end{pmatrix}", False),
 ]
 
+INSPECT_HEAD_CASES = [  # (file::test, answer, target, correct), inspect_ai at INSPECT_HEAD
+    ("math_cases.json::hard exact equivalence",
+     "\\frac{6\\sqrt{1789-240\\sqrt{21}}+8\\sqrt{1236-240\\sqrt{21}}}{5}", "96-10\\sqrt{21}", True),
+    ("test_math.py::test_math_scorer_uses_last_boxed_answer", "\\boxed{10} and then \\boxed{42}", "\\{10,42\\}",
+     False),
+    ("test_math.py::test_final_boxed_answer_survives_a_flood_of_earlier_boxes",
+     " ".join("\\boxed{9}" for _ in range(400)) + " \\boxed{42}", "42", True),
+    *[("test_math.py::test_security_payload_is_rejected_without_fallback", f"{payload} or 0", "0", False)
+      for payload in ["__import__('os').system('touch marker')", "open('marker', 'w').write('x')",
+                      "getattr(__import__('pathlib').Path('marker'), 'touch')()",
+                      "(1).__class__.__mro__[1].__subclasses__()", "(lambda: open('marker', 'w'))()",
+                      "[open('marker', 'w') for _ in [0]]", "globals()['__builtins__']['open']('marker', 'w')"]],
+]
+
+TRL_CASES = [  # (test, completion, solution, reward)
+    ("TestAccuracyReward::test_accuracy_reward_wrong_answer_no_latex", "\\boxed{3}", "6", False),
+    ("TestReasoningAccuracyReward::test_correct_answer_yields_unit_reward",
+     "<think> Reasoning content </think> \\boxed{\\frac{63}{400}}", "\\frac{63}{400}", True),
+    ("TestReasoningAccuracyReward::test_correct_answer_yields_unit_reward",
+     "Reasoning content </think> \\boxed{\\frac{63}{400}}", "\\frac{63}{400}", True),
+    ("TestReasoningAccuracyReward::test_incorrect_answer_yields_zero_reward",
+     "<think> Reasoning content </think> \\boxed{\\frac{64}{400}}", "\\frac{63}{400}", False),
+    ("TestReasoningAccuracyReward::test_correct_answer_in_reasoning_yields_zero_reward",
+     "<think> My answer is \\boxed{42} </think> Some other text.", "\\boxed{42}", False),
+    ("TestReasoningAccuracyReward::test_correct_answer_in_reasoning_yields_zero_reward",
+     "<think> The answer is \\boxed{42} </think> Here's a wrong answer: \\boxed{43}.", "\\boxed{42}", False),
+    ("TestReasoningAccuracyReward::test_incomplete_reasoning_yields_zero_reward", "<think> Incomplete reasoning without closing tag",
+     "\\frac{63}{400}", False),
+]
+
 OPEN_R1_CASES = [  # (completion, solution, reward)
     ("\\boxed{\\frac{63}{400}}", "\\frac{63}{400}", True), ("\\boxed{\\frac{63}{400}}", "63/400", True),
     ("\\boxed{\\frac{64}{400}}", "\\frac{63}{400}", False),
@@ -122,34 +166,60 @@ OPEN_R1_CASES = [  # (completion, solution, reward)
 
 
 def _literal(node: ast.expr):
+    """A literal table; f-strings that format `math` values (`f"{math.sqrt(17):.15f}"`) are evaluated too, and a
+    name such as `Language.FRENCH` is kept as its source text."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = [_literal(e) for e in node.elts]
+        return None if any(i is None for i in items) else type(node).__name__ == "List" and items or tuple(items)
+    if isinstance(node, ast.Attribute):
+        return ast.unparse(node)
     try:
         return ast.literal_eval(node)
     except ValueError:
-        return None
+        if not any(isinstance(n, ast.JoinedStr) for n in ast.walk(node)) or any(
+                isinstance(n, ast.Call) and ast.unparse(n.func) not in {"math.sqrt"} for n in ast.walk(node)):
+            return None
+        return eval(compile(ast.Expression(node), "<table>", "eval"), {"__builtins__": {}, "math": math})
+
+
+def parametrize_rows(path: Path) -> list[tuple[str, dict]]:
+    """(test function, row as {argument name: value}) for every literal `pytest.mark.parametrize` table of a file."""
+    out = []
+    for node in ast.parse(path.read_text()).body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        for dec in node.decorator_list:
+            if not (isinstance(dec, ast.Call) and getattr(dec.func, "attr", "") == "parametrize"):
+                continue
+            names = [n.strip() for n in _literal(dec.args[0]).split(",")]
+            table = _literal(dec.args[1])
+            out += [(node.name, dict(zip(names, values))) for values in table or []]
+    return out
 
 
 def math_verify_rows(root: Path) -> list[dict]:
     """Every plain (gold, pred, expected) parametrize row of Math-Verify's tests, under default options."""
     rows = []
     for path in sorted((root / "tests").glob("test_*.py")):
-        for node in ast.parse(path.read_text()).body:
-            if not isinstance(node, ast.FunctionDef) or node.name in _MV_SKIP_FUNCS:
+        if path.name in _MV_SKIP:
+            continue
+        for func, row in parametrize_rows(path):
+            if "gold" not in row or "pred" not in row or any(
+                    k in row and row[k] != v for k, v in _MV_DEFAULTS.items()):
                 continue
-            for dec in node.decorator_list:
-                if not (isinstance(dec, ast.Call) and getattr(dec.func, "attr", "") == "parametrize"):
-                    continue
-                names = [n.strip() for n in _literal(dec.args[0]).split(",")]
-                table = _literal(dec.args[1])
-                if table is None or "gold" not in names or "pred" not in names:
-                    continue
-                for values in table:
-                    row = dict(zip(names, values))
-                    if any(k in row and row[k] != v for k, v in _MV_DEFAULTS.items()):
-                        continue
-                    expected = row.get("expected", row.get("result"))
-                    rows.append({"gold": row["gold"], "response": row["pred"], "expected": bool(expected),
-                                 "source": f"{MV}:tests/{path.name}::{node.name}"})
+            expected = row.get("expected", row.get("result"))
+            second = path.name in _MV_SECOND_ROUND or f"{path.name}::{func}" in _MV_SECOND_ROUND
+            rows.append({"gold": row["gold"], "response": row["pred"], "expected": bool(expected),
+                         "source": f"{MV}:tests/{path.name}::{func}", "second_round": second})
     return rows
+
+
+def lighteval_rows(path: Path) -> list[dict]:
+    """lighteval's extractive-match tables (gold, pred, expected), under the default precision."""
+    return [{"gold": row["gold"], "response": row["pred"], "expected": bool(row["expected"]),
+             "source": f"{LIGHTEVAL}::{func}", "second_round": True}
+            for func, row in parametrize_rows(path)
+            if "gold" in row and "pred" in row and row.get("precision", 6) == 6]
 
 
 def other_rows() -> list[dict]:
@@ -166,6 +236,10 @@ def other_rows() -> list[dict]:
              for c, s, e in OPEN_R1_CASES]
     rows += [{"gold": ref, "response": pred, "expected": e, "source": f"{QWEN}::TestMathEquality"}
              for pred, ref, e in QWEN_CASES]
+    rows += [{"gold": t, "response": a, "expected": c, "source": f"{INSPECT_HEAD}/{name}", "second_round": True}
+             for name, a, t, c in INSPECT_HEAD_CASES]
+    rows += [{"gold": s, "response": c, "expected": e, "source": f"{TRL}::{name}", "second_round": True}
+             for name, c, s, e in TRL_CASES]
     return rows
 
 
@@ -175,25 +249,31 @@ def inspect_json_rows(cases: list[dict]) -> list[dict]:
 
 
 def split_of(row: dict) -> str:
-    digest = hashlib.sha1(f"{row['source']}\0{row['gold']}\0{row['response']}".encode()).digest()
-    return "heldout" if digest[0] % 10 < HELDOUT_SHARE else "tune"
+    """`heldout` for a fixed pseudo-random share of the rows (a hash of the case; another salt and a larger share
+    for the second round), else `tune`."""
+    salt = "second round\0" if row.get("second_round") else ""
+    digest = hashlib.sha1(f"{salt}{row['source']}\0{row['gold']}\0{row['response']}".encode()).digest()
+    share = SECOND_ROUND_SHARE if row.get("second_round") else HELDOUT_SHARE
+    return "heldout" if digest[0] % 10 < share else "tune"
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--math-verify", type=Path, required=True, help="checkout of huggingface/Math-Verify")
-    ap.add_argument("--inspect-cases", type=Path, required=True, help="inspect_ai tests/scorer/math_cases.json")
+    ap.add_argument("--inspect-cases", type=Path, required=True, help="inspect_ai tests/scorer/math_cases.json as of commit df5338b9 (its 32 cases)")
+    ap.add_argument("--lighteval", type=Path, required=True,
+                    help="lighteval tests/unit/metrics/test_extractive_match.py")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     rows = math_verify_rows(args.math_verify) + other_rows()
-    rows += inspect_json_rows(json.loads(args.inspect_cases.read_text()))
+    rows += inspect_json_rows(json.loads(args.inspect_cases.read_text())) + lighteval_rows(args.lighteval)
     seen, out = set(), []
     for row in rows:
         key = (row["gold"], row["response"])
         if key in seen:
             continue
         seen.add(key)
-        out.append({**row, "split": split_of(row)})
+        out.append({**{k: v for k, v in row.items() if k != "second_round"}, "split": split_of(row)})
     args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out))
     print(f"{len(out)} cases -> {args.out} ({sum(r['split'] == 'heldout' for r in out)} held out)")
     return 0
