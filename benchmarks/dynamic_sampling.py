@@ -18,7 +18,8 @@ time of a checkpoint is its folder's time since the run began (training only: th
 Prints one table and the mean over seeds, with the load average, and writes everything as JSON with `--json`.
 
 Usage: .venv/bin/python benchmarks/dynamic_sampling.py [--seeds 0 1 2] [--steps 200] [--eval-every 25]
-       [--max-rounds 4] [--n-heldout 200] [--out runs/bench_dynamic_sampling] [--json FILE]
+       [--max-rounds 4] [--n-heldout 200] [--reuse runs/bench_learning] [--out runs/bench_dynamic_sampling]
+       [--json FILE]
 """
 
 from __future__ import annotations
@@ -54,11 +55,19 @@ def sh(cmd: list[str], log: Path) -> float:
     return time.monotonic() - start
 
 
-def prepare(seed: int, out: Path, n_heldout: int, n_train: int, sft_max_steps: int, log: Path) -> Path:
-    """Rows, cold start and a math+code suite as launch/learn_cpu.sh makes them (its per-role seeds)."""
+def prepare(seed: int, out: Path, n_heldout: int, n_train: int, sft_max_steps: int, log: Path,
+            reuse: Path | None = None) -> Path:
+    """Rows, cold start and a math+code suite as launch/learn_cpu.sh makes them (its per-role seeds); with `reuse`,
+    the rows and cold start of a learning-demo run of the same seed (linked, not rebuilt)."""
     d = out / "data"
     if (out / "suite.yaml").is_file():
         return out / "suite.yaml"
+    if reuse is not None:
+        for name in ("data", "cold_start"):
+            if not (reuse / name).is_dir():
+                raise FileNotFoundError(f"--reuse: {reuse / name} is missing (expected a learn_cpu.sh output)")
+            (out / name).symlink_to((reuse / name).resolve(), target_is_directory=True)
+        return _suite(out, d, log)
     d.mkdir(parents=True, exist_ok=True)
     s_held, s_calib, s_sft, s_train = (10 * seed + k for k in (1, 2, 3, 4))
     for task in (*FAMILIES, "general"):
@@ -71,6 +80,11 @@ def prepare(seed: int, out: Path, n_heldout: int, n_train: int, sft_max_steps: i
     sh([PY, "-m", "rl.demo", "coldstart", "--out", str(out / "cold_start"), "--exclude", *held,
         "--sft-seed", str(s_sft), "--calib-seed", str(s_calib), "--seed", str(seed), "--max-steps", str(sft_max_steps)],
        log)
+    return _suite(out, d, log)
+
+
+def _suite(out: Path, d: Path, log: Path) -> Path:
+    """The demo's held-out suite on the rows in `d`, restricted to stage 1's families."""
     sh([PY, "-m", "rl.demo", "suite", "--data", str(d), "--out", str(out / "full_suite.yaml")], log)
     suite = yaml.safe_load((out / "full_suite.yaml").read_text())
     suite["benchmarks"] = [b for b in suite["benchmarks"] if b["name"] in FAMILIES]
@@ -134,7 +148,8 @@ def one_seed(seed: int, args: argparse.Namespace) -> dict:
     out = args.out / f"seed{seed}"
     out.mkdir(parents=True, exist_ok=True)
     log = out / "log.txt"
-    suite = prepare(seed, out, args.n_heldout, args.n_train, args.sft_max_steps, log)
+    reuse = args.reuse / f"seed{seed}" if args.reuse else None
+    suite = prepare(seed, out, args.n_heldout, args.n_train, args.sft_max_steps, log, reuse)
     arms = {arm: train(out, arm, seed, args, log) for arm in ARMS}
     cold = str(out / "cold_start")
     acc = evaluate(out, suite, [cold] + [c["model"] for a in arms.values() for c in a["checkpoints"]], log)
@@ -186,6 +201,8 @@ def main() -> None:
     p.add_argument("--sft-max-steps", type=int, default=1200, help="cold-start SFT budget (learn_cpu.sh's)")
     p.add_argument("--target", type=float, default=None, help="target held-out accuracy (default: cold + gain)")
     p.add_argument("--target-gain", type=float, default=0.05)
+    p.add_argument("--reuse", type=Path, default=None, metavar="DIR",
+                   help="take each seed's rows and cold start from DIR/seedS (benchmarks/learning.py --out DIR)")
     p.add_argument("--out", type=Path, default=ROOT / "runs" / "bench_dynamic_sampling")
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()

@@ -44,6 +44,10 @@ class ColdStartConfig:
     mix: dict[str, float] = field(default_factory=lambda: {"math": 3.0, "code": 1.0, "general": 1.0})
     bands: dict[str, tuple[float, float]] = field(default_factory=lambda: {
         "math": (0.35, 0.60), "code": (0.30, 0.65), "general": (0.25, 0.60)})
+    # The fraction of a family's SFT examples that show its flawed trace (`Item.flawed`: a forgotten constraint, the
+    # wrong program), so the cold start follows instructions and picks programs only partly, whatever step the SFT
+    # stops at, and GRPO's groups disagree on these prompts from the first step.
+    flaw_rate: dict[str, float] = field(default_factory=lambda: {"code": 0.3, "general": 0.5})
     calib_n: int = 32                    # calibration rows per family
     stop_in_band: bool = True            # False: run every step and only record the curve
 
@@ -65,16 +69,19 @@ def tokenizer_corpus(seed: int, per_task: int = 600) -> list[str]:
 
 def sft_dataset(cfg: ColdStartConfig, exclude: set[str]):
     """The SFT examples: `pool_per_task` x mix weight items per family from the SFT seed, held-out keys excluded,
-    shuffled together."""
+    a `flaw_rate` fraction of each family with its flawed trace, shuffled together."""
     import random
 
     from datasets import Dataset
 
+    rng = random.Random(cfg.sft_seed)
     examples = []
     for task, weight in cfg.mix.items():
-        n = round(cfg.pool_per_task * weight)
-        examples += [sft_example(it) for it in draw_items(task, cfg.sft_seed, n, exclude)]
-    random.Random(cfg.sft_seed).shuffle(examples)
+        n, rate = round(cfg.pool_per_task * weight), cfg.flaw_rate.get(task, 0.0)
+        for it in draw_items(task, cfg.sft_seed, n, exclude):
+            flawed = it.flawed is not None and rng.random() < rate
+            examples.append(sft_example(it, it.flawed if flawed else it.completion))
+    rng.shuffle(examples)
     for ex in examples:  # TRL renders prompt + completion; the generation prompt already opened <think>
         ex["completion"][0]["content"] = "<think>\n" + ex["completion"][0]["content"]
     return Dataset.from_list(examples)

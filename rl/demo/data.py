@@ -86,9 +86,11 @@ def write_rows(path: str | Path, items: Iterable[Item]) -> int:
     return count
 
 
-def sft_example(item: Item) -> dict[str, Any]:
-    """A TRL prompt-completion example: the row's prompt templated as the pipeline does, and the gold trace."""
+def sft_example(item: Item, completion: str | None = None) -> dict[str, Any]:
+    """A TRL prompt-completion example: the row's prompt templated as the pipeline does, and `completion` (default:
+    the gold trace)."""
     from rl.data.templating import apply_template
 
     prompt = apply_template(item.row)["prompt"]
-    return {"prompt": prompt, "completion": [{"role": "assistant", "content": item.completion}]}
+    content = item.completion if completion is None else completion
+    return {"prompt": prompt, "completion": [{"role": "assistant", "content": content}]}

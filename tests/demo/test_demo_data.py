@@ -73,6 +73,9 @@ def test_gold_traces_score_one_with_the_real_scorers():
     scores = rules(prompts=[i.row["prompt"] for i in general], completions=[i.completion for i in general],
                    constraints=[i.row["constraints"] for i in general], task=["general"] * len(general))
     assert scores == [1.0] * len(general)
+    flawed = rules(prompts=[i.row["prompt"] for i in general], completions=[i.flawed for i in general],
+                   constraints=[i.row["constraints"] for i in general], task=["general"] * len(general))
+    assert flawed == [0.0] * len(general)  # the cold start's lapses really miss a constraint
     code = draw_items("code", 5, 40)
     with start_local_server(workers=2) as server:
         reward = registry.create("code_tests", scoring="all_pass", urls=[server.url])
@@ -81,15 +84,17 @@ def test_gold_traces_score_one_with_the_real_scorers():
             return await reward(completions=completions, tests=[i.row["tests"] for i in code],
                                 task=["code"] * len(code))
 
-        async def both():
-            try:  # gold programs pass; each row answered with its neighbour's program mostly fails
-                return await score([i.completion for i in code]), await score(
-                    [code[(j + 1) % len(code)].completion for j in range(len(code))])
+        async def all_three():
+            try:  # gold programs pass; a neighbour's program mostly fails; the flawed trace always fails
+                return (await score([i.completion for i in code]), await score(
+                    [code[(j + 1) % len(code)].completion for j in range(len(code))]),
+                    await score([i.flawed or i.completion for i in code]))
             finally:
                 await reward.aclose()
 
-        gold, shifted = asyncio.run(both())
+        gold, shifted, flawed = asyncio.run(all_three())
     assert gold == [1.0] * len(code)
+    assert all(i.flawed for i in code) and flawed == [0.0] * len(code)  # the wrong program fails
     assert sum(shifted) <= len(code) / 4
 
 
@@ -103,3 +108,21 @@ def test_bad_arguments_fail_early(args, message, tmp_path):
     proc = run_cli("data", *args, "--out", str(out))
     assert proc.returncode == 2 and message in proc.stderr
     assert not out.exists()
+
+
+def test_sft_pool_shows_flawed_traces_at_the_configured_rate():
+    from rl.demo.coldstart import ColdStartConfig, sft_dataset
+    from rl.demo.data import sft_example
+
+    cfg = ColdStartConfig(pool_per_task=200, mix={"math": 1.0, "code": 1.0, "general": 1.0},
+                          flaw_rate={"code": 0.3, "general": 0.5})
+    data = sft_dataset(cfg, exclude=set())
+    items = {sft_example(it)["prompt"][-1]["content"]: it for t in FAMILIES for it in draw_items(t, cfg.sft_seed, 200)}
+    counts = {t: 0 for t in FAMILIES}
+    for ex in data:
+        item = items[next(m["content"] for m in ex["prompt"] if m["role"] == "user")]
+        text = ex["completion"][0]["content"].removeprefix("<think>\n")
+        assert text in (item.completion, item.flawed)
+        counts[item.row["task"]] += text == item.flawed
+    assert len(data) == 600
+    assert counts["math"] == 0 and 40 <= counts["code"] <= 80 and 80 <= counts["general"] <= 120, counts

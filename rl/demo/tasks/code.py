@@ -100,10 +100,23 @@ def draw(rng: random.Random) -> Item:
         given = t.make_input(rng)
         tests.append({"input": given, "output": t.solve(given, k) + "\n"})
     request = {"language": "python", "mode": "stdio", "tests": tests}
-    completion = f"{t.plan.format(k=k)}\n</think>\n\n```python\n{t.body.format(k=k)}\n```"
     row = {"prompt": [{"role": "user", "content": prompt}], "task": "code", "answer": None,
            "tests": json.dumps(request), "constraints": None}
-    return Item(row=row, completion=completion, key=key(row))
+    return Item(row=row, completion=_completion(t, k), key=key(row), flawed=_flawed(rng, t, k, tests))
+
+
+def _completion(t: Template, k: int) -> str:
+    return f"{t.plan.format(k=k)}\n</think>\n\n```python\n{t.body.format(k=k)}\n```"
+
+
+def _flawed(rng: random.Random, t: Template, k: int, tests: list[dict[str, str]]) -> str | None:
+    """The trace of another template that reads the same input (the wrong program for the wording), when it fails
+    at least one of the tests; else None."""
+    other = rng.choice([o for o in TEMPLATES if o.make_input is t.make_input and o is not t]
+                       or [o for o in TEMPLATES if o.uses_k == t.uses_k and o is not t])
+    if all(other.solve(test["input"], k) + "\n" == test["output"] for test in tests):
+        return None
+    return _completion(other, k)
 
 
 def key(row: dict) -> str:

@@ -4,7 +4,8 @@ Constraints use the real IFEval ids and instruction wordings: `change_case:engli
 `change_case:english_capital`, `punctuation:no_comma`, `length_constraints:number_words`, `keywords:existence`,
 `detectable_format:json_format`, `startend:quotation` and `startend:end_checker`; incompatible pairs are never
 drawn. The gold answer is a templated sentence transformed to meet every constraint (checked with
-`rewards.rules.check` when drawn), after a thinking line per constraint. The key is the prompt text.
+`rewards.rules.check` when drawn), after a thinking line per constraint; the flawed trace forgets one constraint
+(its thinking line and its effect on the answer) and fails it. The key is the prompt text.
 """
 
 from __future__ import annotations
@@ -144,34 +145,45 @@ def _draw_once(rng: random.Random) -> Item:
     for c in rng.sample(CONSTRAINTS, len(CONSTRAINTS)):
         if len(chosen) < wanted and all(c.group != o.group for o in chosen):
             chosen.append(c)
-    draft, constraints, instructions, plan = Draft(), [], [], []
-    for c in chosen:
-        kwargs, instruction, line, shape = c.make(rng)
+    made = [c.make(rng) for c in chosen]   # (kwargs, instruction, thinking line, shape) per constraint
+    draft = Draft()
+    for *_, shape in made:
         shape(draft)
-        constraints.append({"id": c.rule, "kwargs": kwargs})
-        instructions.append(instruction)
-        plan.append(line)
     answer = render(topic, adjectives, draft)
     n = len(WORD.findall(answer)) + draft.slack
+    constraints = [{"id": c.rule, "kwargs": kwargs} for c, (kwargs, *_) in zip(chosen, made)]
     for c in constraints:
         if c["id"] == "length_constraints:number_words":
             c["kwargs"]["num_words"] = n
-    prompt = " ".join([rng.choice(PHRASINGS).format(topic=topic)] + [i.format(n=n) for i in instructions])
-    completion = "\n".join(p.format(n=n) for p in plan) + "\n</think>\n\n" + answer
+    prompt = " ".join([rng.choice(PHRASINGS).format(topic=topic)] + [m[1].format(n=n) for m in made])
+    lapse = rng.randrange(len(made))       # the constraint the flawed trace forgets
+    lapsed = Draft()
+    for i, (*_, shape) in enumerate(made):
+        if i != lapse:
+            shape(lapsed)
+    lapsed.long = not draft.long if chosen[lapse].group == "length" else lapsed.long
     row = {"prompt": [{"role": "user", "content": prompt}], "task": "general", "answer": None, "tests": None,
            "constraints": json.dumps(constraints)}
-    return Item(row=row, completion=completion, key=key(row))
+    return Item(row=row, completion=_trace([m[2].format(n=n) for m in made], answer), key=key(row),
+                flawed=_trace([m[2].format(n=n) for i, m in enumerate(made) if i != lapse],
+                              render(topic, adjectives, lapsed)))
+
+
+def _trace(plan: list[str], answer: str) -> str:
+    return "\n".join(plan) + "\n</think>\n\n" + answer
 
 
 def draw(rng: random.Random) -> Item:
-    """One constrained prompt whose gold answer passes every constraint (redrawn in the rare case it would not,
-    e.g. when language identification misreads a short all-caps sentence)."""
+    """One constrained prompt whose gold answer passes every constraint and whose flawed answer (one constraint
+    forgotten, in the plan and in the answer) fails one (redrawn in the rare case either would not hold, e.g. when
+    language identification misreads a short all-caps sentence)."""
     from rewards.rules import check
 
     while True:
         item = _draw_once(rng)
-        answer = item.completion.split("</think>")[-1].strip()
-        if all(check(answer, json.loads(item.row["constraints"]), item.row["prompt"][-1]["content"])):
+        constraints, prompt = json.loads(item.row["constraints"]), item.row["prompt"][-1]["content"]
+        answer, flawed = (c.split("</think>")[-1].strip() for c in (item.completion, item.flawed))
+        if all(check(answer, constraints, prompt)) and not all(check(flawed, constraints, prompt)):
             return item
 
 
