@@ -11,6 +11,7 @@ import logging
 import re
 
 from rewards.math.normalize import (
+    SCALED_NUMBER,
     bracket_kind,
     choice_letter,
     compact,
@@ -28,6 +29,9 @@ _DECIMAL_LITERAL = re.compile(r"^[+-]?\d*\.(\d+)$|^[+-]?\d+$")
 # a comma that cannot be a thousands separator (one or two digits after it, or a leading `0,`): `1,22`, `0,111`
 _ALTERNATIVES = re.compile(r"\bor\b|\band\b|\\lor|\\vee|\\pm|\\mp")
 _DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,\d{1,2}|0,\d+)$")
+# an answer that opens with a relation (`\\geq 5`, `\\neq 5`, `< 5`) states a relation, not the value after it
+_LEADING_RELATION = re.compile(r"^(?:<=|>=|<|>|≤|≥|≠|∼|\\(?:leqslant|geqslant|leq|geq|le|ge|lt|gt|neq|ne|sim|simeq"
+                               r"|propto|approx|equiv|cong)(?![A-Za-z]))")
 
 
 def decimal_comma(gold: str, answer: str) -> tuple[str, str]:
@@ -128,6 +132,9 @@ def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None
     if compact(gold) == compact(answer):
         return "equal"
     if _brace_depth(answer) > MAX_BRACE_DEPTH:
+        return "mismatch"
+    relation, gold_relation = _LEADING_RELATION.match(answer), _LEADING_RELATION.match(gold)
+    if relation and (gold_relation is None or relation.group(0) != gold_relation.group(0)):
         return "mismatch"
     if too_large(answer) and not too_large(gold):
         return "resource_limit"  # beyond evaluation (`9^{9^{9}}`): a wrong answer, counted with the timeouts
@@ -297,6 +304,8 @@ def equivalent(gold: str, answer: str, rel_tol: float = REL_TOL, prose: bool = F
         found = None if whole == "equal" else prose_math(answer)
         if found is None:
             return whole if whole == "equal" else "no_answer"
+        if SCALED_NUMBER.search(answer):
+            return "mismatch"  # "the answer is 5 thousand": the math found is not the value stated
         answer = found
     _install_exact_numeric_eq()
     g, a = normalize(gold), normalize(answer)

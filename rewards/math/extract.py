@@ -40,9 +40,11 @@ from rewards.base import answer_part
 
 _BOX = re.compile(r"\\(?:boxed|fbox)\b\s*")
 _MARKERS = re.compile(
-    r"(?:final\s+answer|the\s+answer)[*_]*\s*(?:is|:|=)\s*:?"
+    r"(?:final\s+answer|(?:the|so|thus|hence|therefore)\s+answer)[*_]*\s*(?:is|:|=)\s*:?"
     r"|^[ \t>*#_]*answer[*_]*\s*(?:[:：]|(?=\$|\\\(|\\\[))"
     , re.IGNORECASE | re.MULTILINE)
+_FINAL_MARKER = re.compile(r"final\s+answer[*_]*\s*(?:is|:|=)", re.IGNORECASE)
+_MATH_START = re.compile(r"[\s*_:]*(?:\$|\\\(|\\\[|[-+]?\.?\d)")
 _JSON_ANSWER = re.compile(r"\"answer\"\s*:\s*(?:\"((?:[^\"\\\n]|\\.){0,200})\"|(-?\d[\d.,/eE+-]{0,60}))")
 _LEADING_MATH = re.compile(r"^(\$\$?|\\\(|\\\[)")
 _SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|\s+(?:because|since|as|which)\s")
@@ -54,9 +56,17 @@ _JOINER = re.compile(r"(?:\s|\$|\\[()\[\]]|[,;&~]|\\\\|\\q?quad|\\[,;: !]|\band\
 # "\\boxed{(3, 3)} \\text{ for part (a) and } \\boxed{(1, 1)}"; letters, spaces and parentheses only (no sentence)
 _LABEL_JOINER = re.compile(r"[\s$]*(?:\\text\s*\{)?(?![^{}]*\b(?:no|not|never|wrong|incorrect|mistake|oops|sorry"
                            r"|wait|actually|instead|rather|or)\b)[A-Za-z() ]{1,40}\band\s*\}?[\s$]*")
+# a name and `=` that label the next box of the group: "$y_1 = \\boxed{..}$ and $y_2 = \\boxed{..}$"
+_BOX_LABEL = re.compile(r"(?<![A-Za-z\\])[A-Za-z](?:_\{?\w{1,3}\}?)?'?\s*=\s*$")
 _OR = re.compile(r"\bor\b|\\lor|\\vee")
 _MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
 _PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:or|and)\b)[A-Za-z]{2,}")
+# a word in a script other than Latin or Greek (Chinese, Arabic, Cyrillic, ...): prose, never math
+_FOREIGN_WORD = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff]{2,}")
+# prose in Chinese or Japanese is read like English prose, with its own negations and hedges (not, none, wrong,
+# or, question particles, maybe, if, suppose); prose in other scripts gives no answer: its negations are unknown
+_CJK_ONLY = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
+_CJK_REFUSAL = re.compile(r"[不没沒非否错錯无無或吗嗎呢？]|可能|如果|假设|假設|也许|也許")
 _MATH_CHAR = re.compile(r"[\d\\$^_=+*/()\[\]{}<>|]")
 _NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|incorrect)\b", re.IGNORECASE)
 _HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably)\b", re.IGNORECASE)
@@ -69,8 +79,9 @@ _TENTATIVE = re.compile(r"\b(?:guess(?:es|ed|ing)?|think|wait|if|whether|check(?
 # a prose clause that rejects its value: the marker negations and verbs of failure
 _PROSE_NEGATION = re.compile(r"\b(?:doesn't|don't|didn't|won't|aren't|wasn't|weren't|fails?|failed|invalid"
                              r"|impossible|false|contradiction|excluded|rejected)\b", re.IGNORECASE)
-_PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n]|(?=\b(?:Therefore|Thus|Hence|So)\b)")
-_PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b", re.IGNORECASE)
+_PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n。！？]|(?=\b(?:Therefore|Thus|Hence|So)\b)")
+# clause boundaries; "it's"/"it is" starts a new clause only when math follows it: "not 10, it's 12" gives "12"
+_PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b|(?-i:\btherefore\b)|\b(?P<restate>it's|it\s+is)\b", re.IGNORECASE)
 _PROSE_ITEM = re.compile(r"\x00+|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")
 MAX_PROSE_CHARS = 4000
 MAX_NAME_CHARS = 16
@@ -145,6 +156,8 @@ def _last_group(text: str, spans: list[tuple[str, int, int]]) -> Extraction:
     first, alternatives = len(spans) - 1, False
     while first > 0:
         between = text[spans[first - 1][2]:spans[first][1]]
+        label = _BOX_LABEL.search(between)
+        between = between[:label.start()] if label else between
         joined = _JOINER.fullmatch(between) or _LABEL_JOINER.fullmatch(between)
         if len(between) > MAX_JOINER_CHARS or not joined:
             break
@@ -197,7 +210,7 @@ def expression_only(text: str) -> str | None:
     if "\n" in text:
         return None
     prose = _MATH_SPAN.sub(" ", text)
-    if len(_PROSE_WORD.findall(prose)) > 2 or _NEGATION.search(prose) or "?" in prose:
+    if len(_PROSE_WORD.findall(prose)) > 2 or _FOREIGN_WORD.search(prose) or _NEGATION.search(prose) or "?" in prose:
         return None
     if _PROSE_NEGATION.search(prose) or _TENTATIVE.search(prose):
         return None
@@ -226,7 +239,8 @@ def prose_answer(text: str) -> str | None:
         end = cut
     else:
         return None
-    clauses = list(_PROSE_CLAUSE.finditer(sentence))
+    clauses = [m for m in _PROSE_CLAUSE.finditer(sentence)
+               if not m.group("restate") or _PROSE_ITEM.search(sentence, m.end())]
     start = clauses[-1].end() if clauses else 0
     clause = sentence[start:]
     found = list(_PROSE_ITEM.finditer(clause))
@@ -235,9 +249,11 @@ def prose_answer(text: str) -> str | None:
              if after is None or not _is_name(text[offset + m.start():offset + m.end()], clause[m.end():after.start()])]
     joined = all(not clause[a.end():b.start()].strip() for a, b in zip(items, items[1:]))
     negated = _NEGATION.search(clause) or _PROSE_NEGATION.search(clause)
+    if _FOREIGN_WORD.search(sentence) and (_CJK_ONLY.search(sentence) or _CJK_REFUSAL.search(sentence)):
+        return None
     if not items or not joined or _PROSE_HEDGE.search(sentence) or _TENTATIVE.search(sentence) or negated:
         return None
-    return text[cut + start:end].strip().rstrip(".!").strip() or None
+    return _FOREIGN_WORD.sub(" ", text[cut + start:end]).strip().rstrip(".!。").strip() or None
 
 
 def gold_answer(gold: str) -> str:
@@ -253,30 +269,46 @@ def gold_answer(gold: str) -> str:
     return _last_group(gold, spans).answer if spans else gold  # type: ignore[return-value]
 
 
+def _marker_answer(text: str, after: int = 0) -> Extraction | None:
+    """The last final-answer marker or JSON answer field that starts at or after `after` (module docstring, rule
+    3); NO_ANSWER when its value is empty (negated), None when there is none."""
+    best: tuple[int, str, str] | None = None
+    for m in _MARKERS.finditer(text, after):
+        best = (m.start(), _marker_value(text[m.end():]), "marker")
+    for m in _JSON_ANSWER.finditer(text, after):
+        if best is None or m.start() > best[0]:
+            value = m.group(1) if m.group(1) is not None else m.group(2)
+            best = (m.start(), value.replace('\\"', '"').replace("\\\\", "\\").strip(), "json")
+    if best is None:
+        return None
+    if not best[1]:
+        return NO_ANSWER
+    words = best[2] == "marker" and _PROSE_WORD.search(_MATH_SPAN.sub(" ", best[1]))
+    source = "marker_or_prose" if words and prose_answer(best[1]) else best[2]
+    return Extraction(best[1], (best[1],), source)
+
+
 def extract_answer(completion: str) -> Extraction:
     """Apply the extraction policy (module docstring) to a completion's full text."""
     text = answer_part(completion)
     if text is None:
         return NO_ANSWER
     spans, last_bad = _box_spans(text)
-    if spans or last_bad:
-        return NO_ANSWER if last_bad else _last_group(text, spans)
-    best: tuple[int, str, str] | None = None
-    for m in _MARKERS.finditer(text):
-        best = (m.start(), _marker_value(text[m.end():]), "marker")
-    for m in _JSON_ANSWER.finditer(text):
-        if best is None or m.start() > best[0]:
-            value = m.group(1) if m.group(1) is not None else m.group(2)
-            best = (m.start(), value.replace('\\"', '"').replace("\\\\", "\\").strip(), "json")
-    if best is None:
-        alone = expression_only(text)
-        if alone is not None:
-            words = _PROSE_WORD.search(_MATH_SPAN.sub(" ", alone))
-            return Extraction(alone, (alone,), "expression_or_prose" if words and prose_answer(alone) else "expression")
-        clause = prose_answer(text)
-        return NO_ANSWER if clause is None else Extraction(clause, (clause,), "prose")
-    if not best[1]:
+    if last_bad:
         return NO_ANSWER
-    words = best[2] == "marker" and _PROSE_WORD.search(_MATH_SPAN.sub(" ", best[1]))
-    source = "marker_or_prose" if words and prose_answer(best[1]) else best[2]
-    return Extraction(best[1], (best[1],), source)
+    if spans:
+        # a "final answer" marker after the last box, followed by math, restates or corrects it as a later box would
+        final = next(reversed(list(_FINAL_MARKER.finditer(text, spans[-1][2]))), None)
+        later = _marker_answer(text, final.start()) if final else None
+        if later is not None and later.answer and _MATH_START.match(text, final.end()):
+            return later
+        return _last_group(text, spans)
+    marked = _marker_answer(text)
+    if marked is not None:
+        return marked
+    alone = expression_only(text)
+    if alone is not None:
+        words = _PROSE_WORD.search(_MATH_SPAN.sub(" ", alone))
+        return Extraction(alone, (alone,), "expression_or_prose" if words and prose_answer(alone) else "expression")
+    clause = prose_answer(text)
+    return NO_ANSWER if clause is None else Extraction(clause, (clause,), "prose")

@@ -12,7 +12,8 @@ fast paths without risk of hanging. Conventions (documented in the README):
 - inline `$` left inside an answer (`$21,16$ or $11$`) is dropped; `\\varnothing`, `\\{\\}`, `∅` become `\\emptyset`;
   `\\sqrt{-1}` becomes `i`; plain-text `sqrt(x)` and `**` become `\\sqrt{x}` and `^`;
 - a recognised unit after the value is dropped: `60\\,\\mathrm{km/h}`, `36\\pi\\text{ cm}^3`; after a bare number, up to
-  three words that make no statement (`5 apples`, but not `5 is wrong`).
+  three words that make no statement and do not scale the value (`5 apples`, but not `5 is wrong`, `5 thousand`,
+  `5 squared` or `5 tenths`).
   Only units from `UNITS` are dropped after an expression, so `3k` keeps its variable.
 """
 
@@ -44,9 +45,15 @@ _NUMBER_PREFIX = r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:\\%|%)?"
 _UNIT_WORD = r"(?:[a-zA-Z]{2,}|[mgsL])(?:\s*\^\s*\{?[23]\}?)?\.?"
 _UNIT_TAIL = re.compile(rf"^({_NUMBER_PREFIX})\s+{_UNIT_WORD}(?:\s+{_UNIT_WORD}){{0,2}}$")
 # words that make a tail after a number a statement ("5 is wrong"), not a unit or a counted noun ("5 apples")
+_SCALE_WORDS = ("hundred thousand million billion trillion dozen score kilo mega giga lakh crore k squared cubed "
+                "factorial half halves third thirds quarter quarters fourth fourths fifth fifths sixth sixths seventh "
+                "sevenths eighth eighths ninth ninths tenth tenths hundredth hundredths thousandth thousandths "
+                "millionth millionths hundreds thousands millions billions trillions dozens").split()
+# a number followed by a word that scales or changes it: "5 thousand", "5 \\text{ squared}", "5 tenths"
+SCALED_NUMBER = re.compile(rf"\d\s*(?:\\(?:text|mathrm|mbox)\s*\{{\s*)?(?:{'|'.join(_SCALE_WORDS)})\b", re.IGNORECASE)
 _NOT_UNIT = frozenset("is are was were be not no nor never wrong incorrect false true maybe perhaps probably possibly "
                       "or and but if then than except minus plus times less more at least most about approximately "
-                      "roughly nearly almost over under".split())
+                      "roughly nearly almost over under".split()) | frozenset(_SCALE_WORDS)
 _LETTER = re.compile(r"^\(?([A-J])\)?$|^\(([a-j])\)$")
 _LETTER_LOOSE = re.compile(r"^\(?([A-Ja-j])\)?$")
 _PLAIN_SQRT = re.compile(r"(?<![\\A-Za-z])sqrt\s*\(([^()]{1,100})\)")

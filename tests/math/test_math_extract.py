@@ -151,3 +151,56 @@ def test_linear_time_on_unclosed_math_delimiters():
     assert extract_answer(T + "\\boxed{1}" + " $$ and" * 20_000 + "\\boxed{2}").answer == "2"
     assert extract_answer(T + "\\(" * 50_000).answer is None
     assert time.perf_counter() - t < 2.0
+
+
+@pytest.mark.parametrize("completion, answer", [
+    # a "final answer" marker followed by math, after the last box, restates or corrects it (as math-verify reads it)
+    (T + "so $0.05 \\cdot 10,200 = \\boxed{255}$ and the total is 10,455. Final Answer: The final answer is $10,455$.",
+     "10,455"),
+    (T + "\\boxed{7}. Final answer: 8", "8"),
+    (T + "\\boxed{7}\n\nThe answer is 8.", "7"),                       # not a final-answer marker: the box stands
+    (T + "\\boxed{7}\n\n**Final answer:** as shown above.", "7"),     # no math after the marker
+    (T + "\\boxed{12 $ and $13}. Final Answer: The final answer is \\\"$12 $ and $13 $\\\".", "12 $ and $13"),
+    # "Answer is" after a conclusion word is a marker
+    (T + "so $x+y = 1000$ therefore answer is $1$", "1"),
+    (T + "Thus answer is 12.", "12"),
+])
+def test_final_marker_after_boxes_and_conclusion_markers(completion, answer):
+    assert extract_answer(completion).answer == answer
+
+
+@pytest.mark.parametrize("completion, answer", [
+    (T + "\\($y_1 = \\boxed{-2(x - 1)^2 + 5} \\) and \\( y_2 = \\boxed{3(x + 2)^2 - 2} \\)",
+     "-2(x - 1)^2 + 5, 3(x + 2)^2 - 2"),                                # `name =` labels inside one group
+    (T + "$a = \\boxed{3}$, $b_{1} = \\boxed{4}$", "3, 4"),
+    (T + "\\boxed{1} max = \\boxed{2}", "2"),                             # a word before `=` is text, not a label
+    (T + "\\boxed{1}. Wait, no: x = \\boxed{2}", "2"),
+])
+def test_box_labels_join_a_group(completion, answer):
+    assert extract_answer(completion).answer == answer
+
+
+@pytest.mark.parametrize("completion, clause", [
+    (T + "not it's not 10 it's 1,000.99m²", "1,000.99m²"),             # "it's" restates: the clause after it
+    (T + "The total is 5, it's clear.", "The total is 5, it's clear"),  # no math after "it's": the whole sentence
+    (T + "We have $x+y=1000$, therefore the sum is 12.", "the sum is 12"),
+    (T + "来计算：12000升/40升/分钟=300分钟。因此，水池中水将在300分钟内被放完。", "， 300"),  # Chinese prose
+])
+def test_prose_clauses_after_restatements_and_in_chinese(completion, clause):
+    ext = extract_answer(completion)
+    assert (ext.answer, ext.source) == (clause, "prose")
+
+
+@pytest.mark.parametrize("completion", [
+    T + "It is 6, not 5.",                              # the negation follows the restated value
+    T + "It's not 10.",
+    T + "It is 5 or it is 6.",
+    T + "答案不是300。",                                  # Chinese negation, hedge and question
+    T + "答案可能是300。",
+    T + "答案是300或400。",
+    T + "答案是300吗？",
+    T + "الجواب ليس 66.",                                # other scripts: negations unknown, no answer
+    T + "Ответ не 5.",
+])
+def test_restatement_and_foreign_prose_refuse_negations_and_hedges(completion):
+    assert extract_answer(completion).answer is None

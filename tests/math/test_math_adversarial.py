@@ -1,0 +1,81 @@
+"""Wrong answers that look right, written as real reasoning-model completions: none may be accepted, while the
+right answer in the same style still is (so each negative fails for the reason it names, not for its style)."""
+
+import pytest
+
+from rewards.math import verify_batch
+
+SLOW_OK = 20.0
+T = "<think>\nLet me work through this carefully, step by step.\n</think>\n\n"
+
+# (gold, completion) pairs that must be rejected
+WRONG = [
+    # off by one at the end of a long chain, or a chain with one false link
+    ("10", T + "Adding the parts: $\\boxed{x = 2+3+4 = 10}$"),
+    ("6", T + "So the total is $\\boxed{2 + 3 = 6}$."),
+    ("45", T + "The sum $1+2+\\dots+9 = 45 - 1 = \\boxed{44}$."),
+    # the right number at the wrong scale or with a word that changes it
+    ("5", T + "\\boxed{0.05}"), ("0.05", T + "\\boxed{5}"), ("5\\%", T + "\\boxed{0.5}"), ("5", T + "\\boxed{500}"),
+    ("5", T + "\\boxed{5 \\text{ thousand}}"), ("5", T + "\\boxed{5 million}"), ("5", T + "\\boxed{5\\text{ squared}}"),
+    ("5", T + "\\boxed{5 \\text{ tenths}}"), ("5", T + "\\boxed{5 dozen}"), ("5", T + "The answer is 5 thousand."),
+    ("5", T + "So we get 5 hundred in all."),
+    # a relation instead of the value
+    ("5", T + "\\boxed{\\geq 5}"), ("5", T + "\\boxed{\\neq 5}"), ("5", T + "\\boxed{< 5}"), ("5", T + "\\boxed{\\sim 5}"),
+    ("5", T + "\\boxed{x \\geq 5}"), ("5", T + "\\boxed{\\approx 5}"),
+    # empty, truncated, or only inside the thinking
+    ("5", T + "The answer is \\boxed{}."), ("5", T + "The answer is \\boxed{ }."), ("5", T + "So the answer is \\boxed{5"),
+    ("5", T + "First \\boxed{5}. Let me double-check: \\boxed{\\frac{10"), ("5", "<think>\nThe answer is \\boxed{5}."),
+    ("5", "<think>\nSo the answer is \\boxed{5}.\n</think>\n\nI am done."), ("5", "<think>\nthe answer is 5"),
+    # several different boxes that are not a self-correction, and hedges
+    ("2", T + "\\boxed{2} or \\boxed{3}"), ("2", T + "\\boxed{2}, \\boxed{3}"), ("2", T + "\\boxed{2} \\boxed{3}"),
+    ("2", T + "\\boxed{2 \\text{ or } 3}"), ("2", T + "\\boxed{2, 3}"), ("2", T + "\\boxed{\\pm 2}"),
+    ("2", T + "The answer is 2 or 3."), ("2", T + "It is probably 2."), ("2", T + "Final answer: 2, or maybe 3"),
+    ("2", T + "\\boxed{2}. Final answer: 2 or 3"), ("2", T + '{"answer": "2 or 3"}'),
+    ("2", T + " ".join(f"\\boxed{{{k}}}" for k in range(1, 40))),               # a flood of boxes is no answer
+    # a later final answer corrects the box
+    ("5", T + "\\boxed{5}. Hmm, recomputing. Final answer: $6$"),
+    # lists in the wrong count or order
+    ("1, 2, 3", T + "\\boxed{1, 2}"), ("1, 2, 3", T + "\\boxed{1, 2, 3, 4}"), ("(1, 2)", T + "\\boxed{(2, 1)}"),
+    ("[1, 3)", T + "\\boxed{(1, 3)}"), ("(1,3)", T + "\\boxed{\\{1, 3\\}}"),
+    # multiple-choice letters against values and other letters
+    ("C", T + "\\boxed{42}"), ("42", T + "\\boxed{C}"), ("C", T + "\\boxed{C, D}"), ("C", T + "\\boxed{A} or \\boxed{C}"),
+    ("C", T + "The answer is (C) or (D)."), ("C", T + "\\boxed{ABCD}"), ("C", T + "\\boxed{D}"),
+    # approximations and tiny or huge exact values
+    ("\\pi", T + "\\boxed{3.14}"), ("\\sqrt{2}", T + "\\boxed{1.41}"), ("\\frac{1}{3}", T + "\\boxed{0.33}"),
+    ("\\frac{1}{2^{60}}", T + "\\boxed{0}"), ("\\frac{1}{2^{60}}", T + "\\boxed{8.67 \\times 10^{-19}}"),
+    ("1000000", T + "\\boxed{1000001}"), ("e", T + "\\boxed{2.72}"),
+    # signs and negations
+    ("-5", T + "\\boxed{5}"), ("5", T + "\\boxed{-5}"), ("5", T + "The answer is not 5."), ("5", T + "It is 6, not 5."),
+    ("5", T + "5 is wrong."),
+]
+
+# the right answer in the same styles, accepted
+RIGHT = [
+    ("10", T + "Adding the parts: $\\boxed{x = 2+3+5 = 10}$"), ("5", T + "\\boxed{5}"), ("5", T + "\\boxed{5 apples}"),
+    ("5000", T + "\\boxed{5000}"), ("2, 3", T + "\\boxed{2} and \\boxed{3}"), ("6", T + "\\boxed{5}. Final answer: $6$"),
+    ("5", T + "\\boxed{12}. Wait, that was wrong; recomputing gives \\boxed{5}."), ("C", T + "\\boxed{C}"),
+    ("\\pi", T + "\\boxed{3.14159265}"), ("5", T + "It is not 6, it is 5."), ("\\geq 5", T + "\\boxed{\\geq 5}"),
+    ("x \\geq 5", T + "\\boxed{x \\geq 5}"),
+]
+
+
+def test_adversarial_wrong_answers_are_rejected():
+    verdicts = verify_batch(WRONG, timeout_s=SLOW_OK)
+    accepted = [(g, r[len(T):] if r.startswith(T) else r, v.reason) for (g, r), v in zip(WRONG, verdicts) if v.correct]
+    assert accepted == []
+
+
+def test_same_styles_with_the_right_answer_are_accepted():
+    verdicts = verify_batch(RIGHT, timeout_s=SLOW_OK)
+    rejected = [(g, r[len(T):], v.reason) for (g, r), v in zip(RIGHT, verdicts) if not v.correct]
+    assert rejected == []
+
+
+@pytest.mark.parametrize("gold, completion, reason", [
+    ("2", T + "\\boxed{2} \\boxed{3}", "hedged"),
+    ("5", T + "\\boxed{\\geq 5}", "mismatch"),
+    ("5", T + "The answer is \\boxed{}.", "no_answer"),
+    ("5", "<think>\nthe answer is 5", "no_answer"),
+])
+def test_adversarial_reasons(gold, completion, reason):
+    assert verify_batch([(gold, completion)], timeout_s=SLOW_OK)[0].reason == reason
