@@ -40,10 +40,13 @@ from rewards.base import answer_part
 
 _BOX = re.compile(r"\\(?:boxed|fbox)\b\s*")
 _MARKERS = re.compile(
-    r"(?:final\s+answer|(?:the|so|thus|hence|therefore)\s+answer)[*_]*\s*(?:is|:|=)\s*:?"
+    r"(?:(?:final|correct|right)\s+answer|(?:the|so|thus|hence|therefore)\s+answer)[*_]*\s*(?:is|:|=)\s*:?"
     r"|^[ \t>*#_]*answer[*_]*\s*(?:[:：]|(?=\$|\\\(|\\\[))"
     , re.IGNORECASE | re.MULTILINE)
-_FINAL_MARKER = re.compile(r"final\s+answer[*_]*\s*(?:is|:|=)", re.IGNORECASE)
+_FINAL_MARKER = re.compile(r"(?:final|correct|right)\s+answer[*_]*\s*(?:is|:|=)", re.IGNORECASE)
+# a sentence after the last box that retracts it ("Hmm, that's wrong.", "Actually no, it's 13")
+_RETRACTION = re.compile(r"\b(?:wrong|incorrect|mistake|made an error|not correct|not right|actually,?\s+no|oops)\b",
+                         re.IGNORECASE)
 _MATH_START = re.compile(r"[\s*_:]*(?:\$|\\\(|\\\[|[-+]?\.?\d)")
 _JSON_ANSWER = re.compile(r"\"answer\"\s*:\s*(?:\"((?:[^\"\\\n]|\\.){0,200})\"|(-?\d[\d.,/eE+-]{0,60}))")
 _LEADING_MATH = re.compile(r"^(\$\$?|\\\(|\\\[)")
@@ -73,6 +76,8 @@ _HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably)\b", re.IGN
 _PROSE_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|might|could|sure|unsure|likely"
                           r"|unlikely)\b|\?", re.IGNORECASE)
 # a sentence that tries, tests or supposes a value rather than stating it (also refused as a bare expression)
+# a condition on the stated value ("12 when n is even", "13 otherwise")
+_CONDITION = re.compile(r"\b(?:when|whenever|unless|otherwise|provided|depending)\b", re.IGNORECASE)
 _TENTATIVE = re.compile(r"\b(?:guess(?:es|ed|ing)?|think|wait|if|whether|check(?:s|ed|ing)?|test(?:s|ed|ing)?"
                         r"|suppos(?:e|es|ed|ing)|assum(?:e|es|ed|ing)|need(?:s|ed)?|tr(?:y|ies|ied|ying))\b",
                         re.IGNORECASE)
@@ -189,7 +194,9 @@ def _marker_value(tail: str) -> str:
         end = tail.find(closer, m.end())
         inline = closer in ("$", "\\)")
         rest = tail[end + len(closer):].split("\n", 1)[0][:MAX_EXPRESSION_CHARS]
-        hedged = _HEDGE.search(rest[:_SENTENCE_END.search(rest + ".").start()])  # "$5$ or maybe $6$"
+        sentence_rest = rest[:_SENTENCE_END.search(rest + ".").start()]
+        # "$5$ or maybe $6$", "$12$ if $n$ is even and $13$ otherwise"
+        hedged = _HEDGE.search(sentence_rest) or _TENTATIVE.search(sentence_rest) or _CONDITION.search(sentence_rest)
         if end > m.end() and not (inline and "\n" in tail[m.end():end]) and not hedged:  # inline math: one line
             return tail[m.end():end].strip()
     line = tail.split("\n", 1)[0][:MAX_EXPRESSION_CHARS]  # a final-answer sentence is short: bounded work
@@ -251,7 +258,8 @@ def prose_answer(text: str) -> str | None:
     negated = _NEGATION.search(clause) or _PROSE_NEGATION.search(clause)
     if _FOREIGN_WORD.search(sentence) and (_CJK_ONLY.search(sentence) or _CJK_REFUSAL.search(sentence)):
         return None
-    if not items or not joined or _PROSE_HEDGE.search(sentence) or _TENTATIVE.search(sentence) or negated:
+    conditioned = items and _CONDITION.search(clause, items[-1].end())
+    if not items or not joined or _PROSE_HEDGE.search(sentence) or _TENTATIVE.search(sentence) or negated or conditioned:
         return None
     return _FOREIGN_WORD.sub(" ", text[cut + start:end]).strip().rstrip(".!。").strip() or None
 
@@ -302,6 +310,8 @@ def extract_answer(completion: str) -> Extraction:
         later = _marker_answer(text, final.start()) if final else None
         if later is not None and later.answer and _MATH_START.match(text, final.end()):
             return later
+        if _RETRACTION.search(text, spans[-1][2], spans[-1][2] + MAX_PROSE_CHARS):
+            return NO_ANSWER
         return _last_group(text, spans)
     marked = _marker_answer(text)
     if marked is not None:

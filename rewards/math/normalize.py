@@ -58,6 +58,7 @@ _LETTER = re.compile(r"^\(?([A-J])\)?$|^\(([a-j])\)$")
 _LETTER_LOOSE = re.compile(r"^\(?([A-Ja-j])\)?$")
 _PLAIN_SQRT = re.compile(r"(?<![\\A-Za-z])sqrt\s*\(([^()]{1,100})\)")
 _SQRT_MINUS_ONE = re.compile(r"\\sqrt\s*\{\s*-\s*1\s*\}")
+_OTHER_LETTER = re.compile(r"(?<![A-Za-z\\])\(?[A-J]\)?(?![A-Za-z])")
 _LETTER_LEAD = re.compile(r"^\(?([A-J])(?:\)|:|\.)\s")
 _TEXT_ANSWER = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
 _VOWEL = re.compile(r"[aeiouyAEIOUY]")
@@ -142,6 +143,8 @@ def choice_letter(s: str, strict: bool) -> str | None:
     if m:
         return next(g for g in m.groups() if g).upper()
     m = _LETTER_LEAD.match(s)
+    if m and not strict and _OTHER_LETTER.search(s, m.end()):
+        return None  # "(A) (B)": more than one option
     return m.group(1) if m else None
 
 

@@ -44,6 +44,11 @@ WRONG = [
     ("\\pi", T + "\\boxed{3.14}"), ("\\sqrt{2}", T + "\\boxed{1.41}"), ("\\frac{1}{3}", T + "\\boxed{0.33}"),
     ("\\frac{1}{2^{60}}", T + "\\boxed{0}"), ("\\frac{1}{2^{60}}", T + "\\boxed{8.67 \\times 10^{-19}}"),
     ("1000000", T + "\\boxed{1000001}"), ("e", T + "\\boxed{2.72}"),
+    # a condition on the value, a retraction or a correction after the box, several option letters
+    ("12", T + "The answer is $12$ if $n$ is even and $13$ otherwise."), ("12", T + "Final answer: 12 when n is even"),
+    ("12", T + "\\boxed{12}\n\nWait, I made an error. The correct answer is 13."),
+    ("12", T + "Answer: \\boxed{12}\n\nActually no, it's 13."), ("12", T + "\\boxed{12}\n\nHmm, that's wrong."),
+    ("A", T + "(A) (B)"), ("A", T + "The answer is (A) (C)."),
     # signs and negations
     ("-5", T + "\\boxed{5}"), ("5", T + "\\boxed{-5}"), ("5", T + "The answer is not 5."), ("5", T + "It is 6, not 5."),
     ("5", T + "5 is wrong."),
@@ -55,7 +60,8 @@ RIGHT = [
     ("5000", T + "\\boxed{5000}"), ("2, 3", T + "\\boxed{2} and \\boxed{3}"), ("6", T + "\\boxed{5}. Final answer: $6$"),
     ("5", T + "\\boxed{12}. Wait, that was wrong; recomputing gives \\boxed{5}."), ("C", T + "\\boxed{C}"),
     ("\\pi", T + "\\boxed{3.14159265}"), ("5", T + "It is not 6, it is 5."), ("\\geq 5", T + "\\boxed{\\geq 5}"),
-    ("x \\geq 5", T + "\\boxed{x \\geq 5}"),
+    ("x \\geq 5", T + "\\boxed{x \\geq 5}"), ("13", T + "\\boxed{12}\n\nWait, I made an error. The correct answer is 13."),
+    ("A", T + "(A) John"), ("12", T + "When we simplify, we get $12$."),
 ]
 
 
