@@ -8,6 +8,7 @@ evaluation (a power tower with more than a million digits); `quick_decide` may a
 from __future__ import annotations
 
 import logging
+import math
 import re
 
 from rewards.math.normalize import (
@@ -20,7 +21,7 @@ from rewards.math.normalize import (
     split_top_level,
     text_answer,
 )
-from rewards.math.numbers import REL_TOL, Num, numbers_equal, parse_number, same_integer, too_large
+from rewards.math.numbers import FLOAT_NOISE, REL_TOL, Num, numbers_equal, parse_number, same_integer, too_large
 from rewards.math.relations import APPROX, assignment_groups, assignments, claim, inequality_union
 
 MAX_BRACE_DEPTH = 12  # deeper answers are pathological (e.g. 50 nested \\frac): rejected without parsing
@@ -218,8 +219,22 @@ def compare_numbers(gold, answer, rel_tol: float) -> bool | None:
         return None
     if not (g.is_finite and a.is_finite):  # oo, -oo, zoo (1/0), nan: only identical values match
         return bool(g.is_finite is False and a.is_finite is False and g == a and g.is_comparable)
-    scale = max(abs(g), abs(a))
-    return bool(abs(g - a) <= tol * scale)
+    scale, diff = max(abs(g), abs(a)), abs(g - a)
+    if not diff <= tol * scale:
+        return False
+    units = [_digit_unit(f) for f in gold.atoms(Float) | answer.atoms(Float)]
+    unit = max((u for u in units if u is not None), default=None)  # the less precise decimal
+    return bool(unit is None or diff < unit or diff <= FLOAT_NOISE * scale)
+
+
+def _digit_unit(f) -> float | None:
+    """One unit of the last digit of a decimal as written (1234567.5 -> 0.1), from its shortest float form."""
+    from decimal import Decimal
+
+    x = float(f)
+    if not math.isfinite(x) or x == 0:
+        return None
+    return 10.0 ** Decimal(repr(x)).as_tuple().exponent
 
 
 def _negligible(difference) -> bool:

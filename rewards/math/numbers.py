@@ -4,8 +4,11 @@ tolerance rule, decided exactly with `fractions.Fraction` and without sympy.
 
 Tolerance rule: two exact values (integers, fractions, mixed numbers, and decimals whose fractional digits are all
 zero) must be equal. When either side is a decimal literal, they match within a relative tolerance
-(`|a - b| <= rel_tol * max(|a|, |b|)`, default 1e-6). So 0.333 != 1/3, 0.333333 == 1/3, 4951076 != 4951077,
-4951076.0 != 4951077. A percentage `p%` also matches the plain number `p` and the fraction `p/100`.
+(`|a - b| <= rel_tol * max(|a|, |b|)`, default 1e-6), and the decimal must be the other value to the digits it
+shows: the difference is under one unit of its last digit (or within 1e-9 relative: float noise such as
+0.30000000000000004). So 0.333 != 1/3, 0.333333 == 1/3, 4951076 != 4951077, 4951076.0 != 4951077, and
+1234567.5 != 1234567 (within 1e-6 relative, but a different value to the digit shown). A percentage `p%` also
+matches the plain number `p` and the fraction `p/100`.
 
 Sizes are capped (`MAX_DIGITS`, `MAX_EXPONENT`) so parsing never stalls the caller; longer inputs return None
 and go to a worker. Pure integers of any length compare as digit strings (`same_integer`), so integers with more
@@ -46,6 +49,7 @@ class Num:
     value: Fraction
     exact: bool
     percent: bool = False
+    unit: Fraction | None = None  # one unit of the last digit a decimal literal shows (None when exact)
 
 
 def same_integer(a: str, b: str) -> bool | None:
@@ -85,9 +89,9 @@ def too_large(s: str) -> bool:
     return any(_tower_digits(m.group(0)) > MAX_POWER_DIGITS for m in _TOWER.finditer(s))
 
 
-def _decimal(text: str) -> tuple[Fraction, bool]:
+def _decimal(text: str) -> tuple[Fraction, bool, Fraction]:
     frac_digits = text.split(".")[1] if "." in text else ""
-    return Fraction(text), not frac_digits.strip("0")
+    return Fraction(text), not frac_digits.strip("0"), Fraction(1, 10 ** len(frac_digits))
 
 
 def parse_number(s: str) -> Num | None:
@@ -102,10 +106,11 @@ def parse_number(s: str) -> Num | None:
     value = _parse_plain(s)
     if value is None:
         return None
-    return Num(value[0], value[1], percent)
+    return Num(value[0], value[1], percent, None if value[1] else value[2])
 
 
-def _parse_plain(s: str) -> tuple[Fraction, bool] | None:
+def _parse_plain(s: str) -> tuple[Fraction, bool, Fraction] | None:
+    """(value, exact, unit of the last digit shown) of a simple number."""
     if _DECIMAL.match(s):
         return _decimal(s)
     m = _SCI_E.match(s) or _SCI_TIMES.match(s)
@@ -113,14 +118,14 @@ def _parse_plain(s: str) -> tuple[Fraction, bool] | None:
         exp = int(m.group(2))
         if abs(exp) > MAX_EXPONENT:
             return None
-        mantissa, exact = _decimal(m.group(1))
-        return mantissa * Fraction(10) ** exp, exact
+        mantissa, exact, unit = _decimal(m.group(1))
+        return mantissa * Fraction(10) ** exp, exact, unit * Fraction(10) ** exp
     m = _POW10.match(s)
     if m and abs(int(m.group(1))) <= MAX_EXPONENT:
-        return Fraction(10) ** int(m.group(1)), True
+        return Fraction(10) ** int(m.group(1)), True, Fraction(1)
     m = _POWER.match(s)
     if m and len(m.group(1)) * int(m.group(2)) <= MAX_DIGITS:
-        return Fraction(int(m.group(1)) ** int(m.group(2))), True
+        return Fraction(int(m.group(1)) ** int(m.group(2))), True, Fraction(1)
     m = _LATEX_FRAC.match(s)
     if m:
         sign, whole, n1, n2, d1, d2 = m.groups()
@@ -134,23 +139,30 @@ def _parse_plain(s: str) -> tuple[Fraction, bool] | None:
     return None
 
 
-def _fraction(sign: str, whole: str | None, num: str, den: str) -> tuple[Fraction, bool] | None:
+def _fraction(sign: str, whole: str | None, num: str, den: str) -> tuple[Fraction, bool, Fraction] | None:
     if int(den) == 0:
         return None
     value = Fraction(int(num), int(den)) + (int(whole) if whole else 0)
-    return (-value if sign == "-" else value), True
+    return (-value if sign == "-" else value), True, Fraction(1)
 
 
-def close(a: Fraction, b: Fraction, exact: bool, rel_tol: float = REL_TOL) -> bool:
-    """Equality under the tolerance rule: exact when `exact`, else relative tolerance."""
+FLOAT_NOISE = Fraction(1, 10**9)  # relative difference that is float noise, whatever the digits shown
+
+
+def close(a: Fraction, b: Fraction, exact: bool, rel_tol: float = REL_TOL, unit: Fraction | None = None) -> bool:
+    """Equality under the tolerance rule: exact when `exact`, else within `rel_tol` relative and, when `unit` (one
+    unit of the last digit a decimal shows) is given, less than one unit apart or within float noise."""
     if exact:
         return a == b
-    return abs(a - b) <= Fraction(str(rel_tol)) * max(abs(a), abs(b))
+    diff, scale = abs(a - b), max(abs(a), abs(b))
+    return diff <= Fraction(str(rel_tol)) * scale and (unit is None or diff < unit or diff <= FLOAT_NOISE * scale)
 
 
 def numbers_equal(gold: Num, answer: Num, rel_tol: float = REL_TOL) -> bool:
     """Whether two simple numbers are equivalent (tolerance rule and percentages, see module docstring)."""
-    golds = {gold.value} | ({gold.value / 100} if gold.percent else set())
-    answers = {answer.value} | ({answer.value / 100} if answer.percent else set())
+    def forms(n: Num) -> list[tuple[Fraction, Fraction | None]]:
+        return [(n.value, n.unit)] + ([(n.value / 100, n.unit and n.unit / 100)] if n.percent else [])
+
     exact = gold.exact and answer.exact
-    return any(close(g, a, exact, rel_tol) for g in golds for a in answers)
+    return any(close(g, a, exact, rel_tol, max((u for u in (gu, au) if u is not None), default=None))
+               for g, gu in forms(gold) for a, au in forms(answer))

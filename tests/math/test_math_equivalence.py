@@ -51,6 +51,19 @@ def test_tolerance_rule_is_relative_and_only_for_decimal_literals():
     assert parse_number("1" * 500) is None  # too long for the parent: goes to a worker
 
 
+def test_a_decimal_must_be_the_value_to_the_digits_it_shows():
+    n = parse_number
+    # within 1e-6 relative, but a different value at the digit shown
+    assert not numbers_equal(n("1234567"), n("1234567.5")) and not numbers_equal(n("1234567.5"), n("1234567"))
+    assert not numbers_equal(n("123456789"), n("123456700.5")) and not numbers_equal(n("1000000"), n("1000000.4"))
+    assert not numbers_equal(n("1234567"), n("1.2345675 \\times 10^{6}")) and not numbers_equal(n("12"), n("12.00001"))
+    # the value rounded or truncated to the digits shown, float noise, and two decimals of different precision
+    assert numbers_equal(n("\\frac{1}{7}"), n("0.142857")) and numbers_equal(n("\\frac{1}{7}"), n("0.1428572"))
+    assert numbers_equal(n("\\frac{3}{10}"), n("0.30000000000000004"))
+    assert numbers_equal(n("1234567"), n("1.234567 \\times 10^{6}")) and numbers_equal(n("1.5"), n("1.5000001"))
+    assert numbers_equal(n("5\\%"), n("0.05")) and not numbers_equal(n("5\\%"), n("0.0500001"))
+
+
 EQUAL = [
     ("2\\sqrt{2}", "\\sqrt{8}"), ("\\frac{\\sqrt{2}}{2}", "\\frac{1}{\\sqrt{2}}"), ("x^2+2x+1", "(x+1)^2"),
     ("\\frac{\\pi}{2}", "\\pi/2"), ("\\pi", "3.14159265"), ("\\frac{\\sqrt{3}}{2}", "0.8660254"), ("y=2x+1", "2x+1"),
