@@ -30,9 +30,10 @@ _DECIMAL_LITERAL = re.compile(r"^[+-]?\d*\.(\d+)$|^[+-]?\d+$")
 # a comma that cannot be a thousands separator (one or two digits after it, or a leading `0,`): `1,22`, `0,111`
 _ALTERNATIVES = re.compile(r"\bor\b|\band\b|\\lor|\\vee|\\pm|\\mp")
 _DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,\d{1,2}|0,\d+)$")
-# an answer that opens with a relation (`\\geq 5`, `\\neq 5`, `< 5`) states a relation, not the value after it
-_LEADING_RELATION = re.compile(r"^(?:<=|>=|<|>|≤|≥|≠|∼|\\(?:leqslant|geqslant|leq|geq|le|ge|lt|gt|neq|ne|sim|simeq"
-                               r"|propto|approx|equiv|cong)(?![A-Za-z]))")
+# an answer that opens with a relation or a negation (`\\geq 5`, `\\neq 5`, `< 5`, `\\neg 5`) states it, not the
+# value after it
+_LEADING_RELATION = re.compile(r"^(?:<=|>=|<|>|≤|≥|≠|∼|¬|!|\\(?:leqslant|geqslant|leq|geq|le|ge|lt|gt|neq|ne|sim|simeq"
+                               r"|propto|approx|equiv|cong|neg|lnot)(?![A-Za-z]))")
 
 
 def decimal_comma(gold: str, answer: str) -> tuple[str, str]:

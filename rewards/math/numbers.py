@@ -164,5 +164,8 @@ def numbers_equal(gold: Num, answer: Num, rel_tol: float = REL_TOL) -> bool:
         return [(n.value, n.unit)] + ([(n.value / 100, n.unit and n.unit / 100)] if n.percent else [])
 
     exact = gold.exact and answer.exact
+    if gold.percent and answer.percent:  # p% and q%: p == q (never 0.9% == 90%)
+        return close(gold.value, answer.value, exact, rel_tol, max((u for u in (gold.unit, answer.unit)
+                                                                     if u is not None), default=None))
     return any(close(g, a, exact, rel_tol, max((u for u in (gu, au) if u is not None), default=None))
                for g, gu in forms(gold) for a, au in forms(answer))

@@ -21,7 +21,9 @@ WRONG = [
     ("5", T + "So we get 5 hundred in all."),
     # a relation instead of the value
     ("5", T + "\\boxed{\\geq 5}"), ("5", T + "\\boxed{\\neq 5}"), ("5", T + "\\boxed{< 5}"), ("5", T + "\\boxed{\\sim 5}"),
-    ("5", T + "\\boxed{x \\geq 5}"), ("5", T + "\\boxed{\\approx 5}"),
+    ("5", T + "\\boxed{x \\geq 5}"), ("5", T + "\\boxed{\\approx 5}"), ("5", T + "\\boxed{\\neg 5}"),
+    ("90\\%", T + "\\boxed{0.9\\%}"), ("0.9\\%", T + "\\boxed{90\\%}"), ("0.9", T + "\\boxed{90}"),
+    ("1234567", T + "\\boxed{1234567.5}"), ("100000000", T + "\\boxed{99999950.5}"),
     # empty, truncated, or only inside the thinking
     ("5", T + "The answer is \\boxed{}."), ("5", T + "The answer is \\boxed{ }."), ("5", T + "So the answer is \\boxed{5"),
     ("5", T + "First \\boxed{5}. Let me double-check: \\boxed{\\frac{10"), ("5", "<think>\nThe answer is \\boxed{5}."),
@@ -61,7 +63,8 @@ RIGHT = [
     ("5", T + "\\boxed{12}. Wait, that was wrong; recomputing gives \\boxed{5}."), ("C", T + "\\boxed{C}"),
     ("\\pi", T + "\\boxed{3.14159265}"), ("5", T + "It is not 6, it is 5."), ("\\geq 5", T + "\\boxed{\\geq 5}"),
     ("x \\geq 5", T + "\\boxed{x \\geq 5}"), ("13", T + "\\boxed{12}\n\nWait, I made an error. The correct answer is 13."),
-    ("A", T + "(A) John"), ("12", T + "When we simplify, we get $12$."),
+    ("A", T + "(A) John"), ("12", T + "When we simplify, we get $12$."), ("90\\%", T + "\\boxed{0.9}"),
+    ("90\\%", T + "\\boxed{90}"), ("0.9", T + "\\boxed{90\\%}"), ("1234567", T + "\\boxed{1.234567 \\times 10^{6}}"),
 ]
 
 
