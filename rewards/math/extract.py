@@ -45,6 +45,7 @@ _MARKERS = re.compile(
     , re.IGNORECASE | re.MULTILINE)
 _FINAL_MARKER = re.compile(r"(?:final|correct|right)\s+answer[*_]*\s*(?:is|:|=)", re.IGNORECASE)
 # a sentence after the last box that retracts it ("Hmm, that's wrong.", "Actually no, it's 13")
+_DOUBT = re.compile(r"\b(?:wait|hmm+|recheck|re-check|double[- ]check|reconsider)\b", re.IGNORECASE)
 _RETRACTION = re.compile(r"\b(?:wrong|incorrect|mistake|made an error|not correct|not right|actually,?\s+no|oops)\b",
                          re.IGNORECASE)
 _MATH_START = re.compile(r"[\s*_:]*(?:\$|\\\(|\\\[|[-+]?\.?\d)")
@@ -79,6 +80,8 @@ _PROSE_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|might
 # a condition on the stated value ("12 when n is even", "13 otherwise")
 _CONDITION = re.compile(r"\b(?:when|whenever|unless|otherwise|provided|depending)\b", re.IGNORECASE)
 _TENTATIVE = re.compile(r"\b(?:guess(?:es|ed|ing)?|think|wait|if|whether|check(?:s|ed|ing)?|test(?:s|ed|ing)?"
+                        r"|let\s+(?:me|us)|let's|consider(?:s|ed|ing)?|candidates?|verif(?:y|ies|ied|ying)|recheck"
+                        r"|double[- ]check|ask(?:s|ed)?"
                         r"|suppos(?:e|es|ed|ing)|assum(?:e|es|ed|ing)|need(?:s|ed)?|tr(?:y|ies|ied|ying))\b",
                         re.IGNORECASE)
 # a prose clause that rejects its value: the marker negations and verbs of failure
@@ -88,7 +91,16 @@ _PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n。！
 # clause boundaries; "it's"/"it is" starts a new clause only when math follows it: "not 10, it's 12" gives "12"
 _PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b|(?-i:\btherefore\b)|\b(?P<restate>it's|it\s+is)\b", re.IGNORECASE)
 _PROSE_ITEM = re.compile(r"\x00+|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")
+# a number that labels a step, case or part ("Step 4", "Case 2"), or numbers a list item or heading: never an answer
+_LABEL = re.compile(r"\b(?:step|case|part|stage|phase|method|option|example|problem|question|exercise|section"
+                    r"|chapter|lemma|theorem|claim|equation|figure|table|line|round|iteration|attempt|approach"
+                    r"|subcase|scenario)\s*#?\s*(\d+)|^[ \t>*#-]*(\d+)[.)](?=\s)", re.IGNORECASE | re.MULTILINE)
+# an answer part cut off mid-sentence (a dangling function word or an unclosed `$`) states no answer
+_DANGLING = re.compile(r"\b(?:and|or|the|a|an|of|to|by|with|for|is|are|was|we|then|so|but|that|which|in|on|at"
+                       r"|from|as|into|gives|get|equals)\s*$", re.IGNORECASE)
+_HEADING = re.compile(r"^[ \t]*#", re.MULTILINE)
 MAX_PROSE_CHARS = 4000
+RETRACTION_CHARS = 200  # a retraction or doubt right after the final answer (within this many characters) voids it
 MAX_NAME_CHARS = 16
 _LIST_WORD = re.compile(r"\b(?:and|or|nor|vs|versus)\b|[,&/+*=<>-]")
 MAX_EXPRESSION_CHARS = 1000
@@ -219,7 +231,8 @@ def expression_only(text: str) -> str | None:
     prose = _MATH_SPAN.sub(" ", text)
     if len(_PROSE_WORD.findall(prose)) > 2 or _FOREIGN_WORD.search(prose) or _NEGATION.search(prose) or "?" in prose:
         return None
-    if _PROSE_NEGATION.search(prose) or _TENTATIVE.search(prose):
+    if _PROSE_NEGATION.search(prose) or _TENTATIVE.search(prose) or _HEADING.match(prose) or any(
+            m.group(1) for m in _LABEL.finditer(prose)):
         return None
     if not (_MATH_CHAR.search(text) or " " not in text):
         return None
@@ -233,10 +246,19 @@ def _is_name(item: str, until_next: str) -> bool:
             and not _LIST_WORD.search(until_next))
 
 
+def _unlabel(m: re.Match) -> str:
+    """A label's number blanked out, keeping the length: "Step 4" -> "Step _"."""
+    g = 1 if m.group(1) else 2
+    return m.group(0)[:m.start(g) - m.start()] + "_" * len(m.group(g)) + m.group(0)[m.end(g) - m.start():]
+
+
 def prose_answer(text: str) -> str | None:
     """The last clause of the last sentence with math, when it can only state one answer (module docstring,
     rule 5); None otherwise. Linear time: only the last `MAX_PROSE_CHARS` characters are read."""
     text = text[-MAX_PROSE_CHARS:]
+    if _DANGLING.search(text):
+        return None
+    text = _LABEL.sub(_unlabel, text)
     masked = _MATH_SPAN.sub(lambda m: "\x00" * len(m.group(0)), text)
     end = len(masked)
     for cut in reversed([0] + [m.end() for m in _PROSE_SENTENCE_END.finditer(masked)]):
@@ -246,6 +268,8 @@ def prose_answer(text: str) -> str | None:
         end = cut
     else:
         return None
+    if text.count("{", cut) != text.count("}", cut):
+        return None  # cut off inside math ("The area is $\\frac{1")
     clauses = [m for m in _PROSE_CLAUSE.finditer(sentence)
                if not m.group("restate") or _PROSE_ITEM.search(sentence, m.end())]
     start = clauses[-1].end() if clauses else 0
@@ -259,6 +283,8 @@ def prose_answer(text: str) -> str | None:
     if _FOREIGN_WORD.search(sentence) and (_CJK_ONLY.search(sentence) or _CJK_REFUSAL.search(sentence)):
         return None
     conditioned = items and _CONDITION.search(clause, items[-1].end())
+    if _HEADING.match(masked, masked.rfind("\n", 0, cut + 1) + 1):
+        return None  # a heading ("## Step 5: Compute the area") is not an answer
     if not items or not joined or _PROSE_HEDGE.search(sentence) or _TENTATIVE.search(sentence) or negated or conditioned:
         return None
     return _FOREIGN_WORD.sub(" ", text[cut + start:end]).strip().rstrip(".!。").strip() or None
@@ -277,19 +303,28 @@ def gold_answer(gold: str) -> str:
     return _last_group(gold, spans).answer if spans else gold  # type: ignore[return-value]
 
 
+def _doubted(text: str, start: int) -> bool:
+    """Whether the text after the sentence that starts at `start` doubts or retracts it ("Answer: 12\nActually
+    wait", "The answer is 12. But wait, let me recheck")."""
+    cut = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n]").search(text, start)
+    return bool(cut and (_DOUBT.search(text, cut.end(), cut.end() + RETRACTION_CHARS)
+                         or _RETRACTION.search(text, cut.end(), cut.end() + RETRACTION_CHARS)))
+
+
 def _marker_answer(text: str, after: int = 0) -> Extraction | None:
     """The last final-answer marker or JSON answer field that starts at or after `after` (module docstring, rule
     3); NO_ANSWER when its value is empty (negated), None when there is none."""
     best: tuple[int, str, str] | None = None
     for m in _MARKERS.finditer(text, after):
         best = (m.start(), _marker_value(text[m.end():]), "marker")
+        doubted = _doubted(text, m.end())
     for m in _JSON_ANSWER.finditer(text, after):
         if best is None or m.start() > best[0]:
             value = m.group(1) if m.group(1) is not None else m.group(2)
             best = (m.start(), value.replace('\\"', '"').replace("\\\\", "\\").strip(), "json")
     if best is None:
         return None
-    if not best[1]:
+    if not best[1] or (best[2] == "marker" and doubted):
         return NO_ANSWER
     words = best[2] == "marker" and _PROSE_WORD.search(_MATH_SPAN.sub(" ", best[1]))
     source = "marker_or_prose" if words and prose_answer(best[1]) else best[2]
@@ -310,7 +345,7 @@ def extract_answer(completion: str) -> Extraction:
         later = _marker_answer(text, final.start()) if final else None
         if later is not None and later.answer and _MATH_START.match(text, final.end()):
             return later
-        if _RETRACTION.search(text, spans[-1][2], spans[-1][2] + MAX_PROSE_CHARS):
+        if _RETRACTION.search(text, spans[-1][2], spans[-1][2] + RETRACTION_CHARS):
             return NO_ANSWER
         return _last_group(text, spans)
     marked = _marker_answer(text)

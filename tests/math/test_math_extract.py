@@ -204,3 +204,32 @@ def test_prose_clauses_after_restatements_and_in_chinese(completion, clause):
 ])
 def test_restatement_and_foreign_prose_refuse_negations_and_hedges(completion):
     assert extract_answer(completion).answer is None
+
+
+@pytest.mark.parametrize("completion", [
+    T + "Step 3: Multiply 6 by 7 to get 42.\nStep 4: Now subtract",     # a step label, and a truncated sentence
+    T + "## Step 5: Compute the area",                                  # headings are not answers
+    T + "### Step 5",
+    T + "There are 3 cases to consider.",                               # planning, not stating
+    T + "Let me compute this in 2 steps.",
+    T + "So x = 5 is a candidate",
+    T + "Hmm, but the question asks for 10",
+    T + "The area is 12 and",                                           # cut off mid-sentence
+    T + "The area is $\\frac{1",
+    T + "Answer: 12\nActually wait",                                     # a doubt right after the marker
+    T + "The answer is 12. But wait, let me recheck the computation: 3 * 5 = 15",
+    T + "\\boxed{12}\n\nHmm, that's wrong.",                           # a retraction right after the box
+])
+def test_labels_headings_plans_truncations_and_doubts_give_no_answer(completion):
+    assert extract_answer(completion).answer is None
+
+
+@pytest.mark.parametrize("completion, answer", [
+    (T + "So x = 5", "So x = 5"),
+    (T + "Step 2 gives the total. The total is 12.", "The total is 12"),
+    (T + "The answer is 12.\n\nNote: " + "this follows from the formula above, " * 6 + "so it is always a good idea to "
+     "double-check.", "12"),                                            # a doubt far after it
+    (T + "\\boxed{12}. " + "This follows from the formula. " * 8 + "A common mistake is 13.", "12"),
+])
+def test_answers_survive_labels_and_later_notes(completion, answer):
+    assert extract_answer(completion).answer == answer

@@ -117,7 +117,7 @@ def test_interval_end_points_are_not_thousands():
     ("5", "</think>The roots are 2 and 5.", "no_answer"),
     ("5", "</think>It is not 5.", "no_answer"),
     ("5", "5 is the answer in my thoughts</think>I computed it.", "no_answer"),
-    ("5", "</think>The value is well defined at this point, 7 (Section 5) aside", "no_answer"),
+    ("5", "</think>The value is well defined at this point, 7 (Section 5) aside", "mismatch"),  # a label is no value
     ("3k", "</think>3", "mismatch"),                                              # a variable is not a unit
     ("3k", "</think>The answer is $3$.", "mismatch"),
     ("3k", "</think>k=3", "mismatch"),
