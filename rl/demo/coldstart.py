@@ -47,7 +47,7 @@ class ColdStartConfig:
     # The fraction of a family's SFT examples that show its flawed trace (`Item.flawed`: a forgotten constraint, the
     # wrong program), so the cold start follows instructions and picks programs only partly, whatever step the SFT
     # stops at, and GRPO's groups disagree on these prompts from the first step.
-    flaw_rate: dict[str, float] = field(default_factory=lambda: {"code": 0.3, "general": 0.5})
+    flaw_rate: dict[str, float] = field(default_factory=lambda: {"code": 0.4, "general": 0.7})
     calib_n: int = 32                    # calibration rows per family
     stop_in_band: bool = True            # False: run every step and only record the curve
 
