@@ -52,6 +52,8 @@ _MATH_START = re.compile(r"[\s*_:]*(?:\$|\\\(|\\\[|[-+]?\.?\d)")
 _JSON_ANSWER = re.compile(r"\"answer\"\s*:\s*(?:\"((?:[^\"\\\n]|\\.){0,200})\"|(-?\d[\d.,/eE+-]{0,60}))")
 _LEADING_MATH = re.compile(r"^(\$\$?|\\\(|\\\[)")
 _SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|\s+(?:because|since|as|which)\s")
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+_UNESCAPED_DOLLARS = re.compile(r"(?<!\\)\$\$")
 _CLOSERS = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
 # what may stand between two boxes of one multi-valued answer; `or` makes the values alternatives
 _JOINER = re.compile(r"(?:\s|\$|\\[()\[\]]|[,;&~]|\\\\|\\q?quad|\\[,;: !]|\band\b|\bor\b|\\(?:lor|vee)"
@@ -203,7 +205,11 @@ def _marker_value(tail: str) -> str:
     m = _LEADING_MATH.match(tail)
     if m:
         closer = _CLOSERS[m.group(1)]
-        end = tail.find(closer, m.end())
+        if closer.startswith("$"):  # an escaped `\\$` is a dollar sign, not the closing delimiter
+            found = (_UNESCAPED_DOLLARS if closer == "$$" else _UNESCAPED_DOLLAR).search(tail, m.end())
+            end = found.start() if found else -1
+        else:
+            end = tail.find(closer, m.end())
         inline = closer in ("$", "\\)")
         rest = tail[end + len(closer):].split("\n", 1)[0][:MAX_EXPRESSION_CHARS]
         sentence_rest = rest[:_SENTENCE_END.search(rest + ".").start()]
@@ -291,16 +297,22 @@ def prose_answer(text: str) -> str | None:
 
 
 def gold_answer(gold: str) -> str:
-    """The gold's final answer: its last box group when the gold is a worked solution with boxes; else, when the
-    gold is prose with a final-answer marker ("Final Answer: The final answer is $28\\%$"), the marker's answer;
-    else the gold itself."""
+    """The gold's final answer: its last box group when the gold is a worked solution with boxes (every box of the
+    math display that holds the last box, when there are more of those: `$\\boxed{35} ++ \\boxed{4}$` is `35, 4`, as
+    math-verify reads a gold); else, when the gold is prose with a final-answer marker ("Final Answer: The final
+    answer is $28\\%$"), the marker's answer; else the gold itself."""
     if "\\boxed" not in gold and "\\fbox" not in gold:
         if expression_only(gold) is not None:
             return gold
         markers = list(_MARKERS.finditer(gold))
         return (_marker_value(gold[markers[-1].end():]) or gold) if markers else gold
     spans, _ = _box_spans(gold)
-    return _last_group(gold, spans).answer if spans else gold  # type: ignore[return-value]
+    if not spans:
+        return gold
+    group = _last_group(gold, spans)
+    display = next((m for m in _MATH_SPAN.finditer(gold) if m.start() <= spans[-1][1] < m.end()), None)
+    inside = tuple(dict.fromkeys(c for c, start, _ in spans if display and display.start() <= start < display.end()))
+    return ", ".join(inside) if len(inside) > len(group.candidates) else group.answer  # type: ignore[return-value]
 
 
 def _doubted(text: str, start: int) -> bool:

@@ -58,6 +58,7 @@ _LETTER = re.compile(r"^\(?([A-J])\)?$|^\(([a-j])\)$")
 _LETTER_LOOSE = re.compile(r"^\(?([A-Ja-j])\)?$")
 _PLAIN_SQRT = re.compile(r"(?<![\\A-Za-z])sqrt\s*\(([^()]{1,100})\)")
 _SQRT_MINUS_ONE = re.compile(r"\\sqrt\s*\{\s*-\s*1\s*\}")
+_GOLD_LETTER_LEAD = re.compile(r"^([A-J])\s+(?=[A-Z][a-z])")  # a gold option "C Cecile"
 _OTHER_LETTER = re.compile(r"(?<![A-Za-z\\])\(?[A-J]\)?(?![A-Za-z])")
 _LETTER_LEAD = re.compile(r"^\(?([A-J])(?:\)|:|\.)\s")
 _TEXT_ANSWER = re.compile(r"^[A-Za-z][A-Za-z' -]*[A-Za-z]$")
@@ -137,12 +138,12 @@ def compact(s: str) -> str:
 
 def choice_letter(s: str, strict: bool) -> str | None:
     """Multiple-choice letter of a normalised answer: `C`, `(C)`, `(c)`, a capital letter leading its option's text
-    (`C. x = 42`, `(C) 42`, `C: 42`); unless `strict`, also `c`. A gold `e` or `i` is a number (strict), not a
-    letter."""
+    (`C. x = 42`, `(C) 42`, `C: 42`; a gold also `C Cecile`); unless `strict`, also `c`. A gold `e` or `i` is a
+    number (strict), not a letter. An answer that names several options (`(A) (B)`) is none."""
     m = _LETTER.match(s) or (None if strict else _LETTER_LOOSE.match(s))
     if m:
         return next(g for g in m.groups() if g).upper()
-    m = _LETTER_LEAD.match(s)
+    m = _LETTER_LEAD.match(s) or (_GOLD_LETTER_LEAD.match(s) if strict else None)
     if m and not strict and _OTHER_LETTER.search(s, m.end()):
         return None  # "(A) (B)": more than one option
     return m.group(1) if m else None

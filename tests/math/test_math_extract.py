@@ -121,6 +121,9 @@ def test_gold_solution_gives_its_last_box_group():
     assert gold_answer("So the answer is: \\[ \\boxed{32349} \\]") == "32349"
     assert gold_answer("$$\\boxed{2}, \\boxed{3}$$") == "2, 3"
     assert gold_answer("\\frac{1}{2}") == "\\frac{1}{2}"
+    assert gold_answer("$\\boxed{35 cm} ++++++ \\boxed{4}$") == "35 cm, 4"     # one display holds the answer
+    assert gold_answer("\\boxed{1} and and and or thus but \\boxed{2} and \\boxed{3}") == "2, 3"
+    assert gold_answer("We get $\\boxed{4}$. Then $\\boxed{4}$ again.") == "4"
 
 
 def test_gold_solution_in_prose_gives_its_final_answer_marker():
