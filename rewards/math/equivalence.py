@@ -192,7 +192,7 @@ def _mv_parse(s: str) -> list:
 
 
 def prose_math(clause: str) -> str | None:
-    """The math math-verify's default extraction finds in a prose clause (`extract.prose_answer`), as the string it
+    """The math math-verify's default extraction finds in a prose clause (`prose.prose_answer`), as the string it
     matched, or None. Worker-only."""
     global _prose_config
     from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse

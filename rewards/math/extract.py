@@ -4,15 +4,21 @@
    means no answer, and an answer that appears only inside the thinking is not an answer.
 2. Boxes (`\\boxed{}`, `\\fbox{}`, also `\\boxed 5`). An empty last box, or a last box that is never closed
    (truncated output), means no answer. Boxes joined only by separators (commas, semicolons, `and`, `or`,
-   `\\quad`, math delimiters, or a few words ending in "and": "\\boxed{1} papers and \\boxed{2} bins") form one
-   group; the final answer is the last group. Earlier boxes separated from it by any other text are earlier
-   attempts (a self-correction: "\\boxed{12}. Wait, ... \\boxed{15}" answers 15).
+   `\\quad`, math delimiters, a few words ending in "and": "\\boxed{1} papers and \\boxed{2} bins", or a name
+   and `=` before the next box: "$y_1 = \\boxed{..}$ and $y_2 = \\boxed{..}$") form one group; the final answer is
+   the last group. Earlier boxes separated from it by any other text are earlier attempts (a self-correction:
+   "\\boxed{12}. Wait, ... \\boxed{15}" answers 15).
    A group of several boxes is one multi-valued answer: `\\boxed{2} and \\boxed{5}` reads `2, 5`, and
    `\\boxed{3} or \\boxed{4}` reads `3 or 4` (alternatives: hedging against a one-value gold).
+   A "final answer" (or "correct answer") marker after the last box and followed by math restates or corrects it
+   ("\\boxed{255} ... Final Answer: The final answer is $10,455$" answers 10,455), and a retraction right after the
+   last box ("Hmm, that's wrong.") leaves no answer.
 3. Without a box: the last explicit final-answer marker: "the answer is X", "final answer: X", a line starting
    with "Answer: X" (or "Answer" and a math span), or a JSON field `"answer": "C"` / `"answer": 42`. X runs to the
    end of its line or sentence; when that sentence is prose ("The largest $n$ is 34"), the answer is the math
-   after its last word (34), and a negated sentence ("the answer is not 5") gives no answer.
+   after its last word (34), and a negated sentence ("the answer is not 5") gives no answer. A leading math span is
+   X only when the rest of its sentence holds no hedge or condition ("$12$ if $n$ is even and $13$ otherwise"); a
+   doubt or retraction right after it ("Answer: 12\nActually wait") leaves no answer.
 4. Without a box or marker: an answer part that is only an expression (`3`, `x+3y-4=0`, `$\\frac12$`, one math
    display, or a single token such as `\\text{odd}`) is that answer: at most two words of prose, and a digit, a
    math symbol or a single token, and no negation, failure verb ("fails"), tentative word ("trying", "if") or
@@ -25,7 +31,10 @@
    it is $(7, 6)$", does not count) and no negation; the sentence must hold no hedge word. That clause (source
    "prose") is parsed in a worker with math-verify's default extraction, and the math it finds is the answer:
    "Therefore $x \\geq 5$ is the solution." gives `x \\geq 5`; "5 is wrong", "It is 3 or maybe 4" and
-   "The roots are 2 and 5" give none.
+   "The roots are 2 and 5" give none. Numbers that label a step, case or list item ("Step 4", "Case 2", "1.") are
+   no values; headings, planning sentences ("Let me compute this in 2 steps", "x = 5 is a candidate"), conditions
+   after the value ("12 when n is even") and an answer part cut off mid-sentence ("The area is 12 and") give none.
+   Chinese prose is read with its own negations and hedges; prose in other non-Latin scripts gives none.
    A bare expression with prose words, or a marker sentence with no math after its last word ("Final Answer: Jane
    started growing Sphere 3 hours ago"), that also passes these checks is read whole first, and as prose when the
    whole is not the gold (source "expression_or_prose" or "marker_or_prose").
@@ -37,6 +46,19 @@ import re
 from dataclasses import dataclass
 
 from rewards.base import answer_part
+from rewards.math.prose import (
+    CONDITION,
+    FOREIGN_WORD,
+    HEADING,
+    HEDGE,
+    LABEL,
+    MATH_SPAN,
+    NEGATION,
+    PROSE_NEGATION,
+    PROSE_WORD,
+    TENTATIVE,
+    prose_answer,
+)
 
 _BOX = re.compile(r"\\(?:boxed|fbox)\b\s*")
 _MARKERS = re.compile(
@@ -65,46 +87,8 @@ _LABEL_JOINER = re.compile(r"[\s$]*(?:\\text\s*\{)?(?![^{}]*\b(?:no|not|never|wr
 # a name and `=` that label the next box of the group: "$y_1 = \\boxed{..}$ and $y_2 = \\boxed{..}$"
 _BOX_LABEL = re.compile(r"(?<![A-Za-z\\])[A-Za-z](?:_\{?\w{1,3}\}?)?'?\s*=\s*$")
 _OR = re.compile(r"\bor\b|\\lor|\\vee")
-_MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
-_PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:or|and)\b)[A-Za-z]{2,}")
-# a word in a script other than Latin or Greek (Chinese, Arabic, Cyrillic, ...): prose, never math
-_FOREIGN_WORD = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff]{2,}")
-# prose in Chinese or Japanese is read like English prose, with its own negations and hedges (not, none, wrong,
-# or, question particles, maybe, if, suppose); prose in other scripts gives no answer: its negations are unknown
-_CJK_ONLY = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
-_CJK_REFUSAL = re.compile(r"[不没沒非否错錯无無或吗嗎呢？]|可能|如果|假设|假設|也许|也許")
 _MATH_CHAR = re.compile(r"[\d\\$^_=+*/()\[\]{}<>|]")
-_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|incorrect)\b", re.IGNORECASE)
-_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably)\b", re.IGNORECASE)
-_PROSE_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|might|could|sure|unsure|likely"
-                          r"|unlikely)\b|\?", re.IGNORECASE)
-# a sentence that tries, tests or supposes a value rather than stating it (also refused as a bare expression)
-# a condition on the stated value ("12 when n is even", "13 otherwise")
-_CONDITION = re.compile(r"\b(?:when|whenever|unless|otherwise|provided|depending)\b", re.IGNORECASE)
-_TENTATIVE = re.compile(r"\b(?:guess(?:es|ed|ing)?|think|wait|if|whether|check(?:s|ed|ing)?|test(?:s|ed|ing)?"
-                        r"|let\s+(?:me|us)|let's|consider(?:s|ed|ing)?|candidates?|verif(?:y|ies|ied|ying)|recheck"
-                        r"|double[- ]check|ask(?:s|ed)?"
-                        r"|suppos(?:e|es|ed|ing)|assum(?:e|es|ed|ing)|need(?:s|ed)?|tr(?:y|ies|ied|ying))\b",
-                        re.IGNORECASE)
-# a prose clause that rejects its value: the marker negations and verbs of failure
-_PROSE_NEGATION = re.compile(r"\b(?:doesn't|don't|didn't|won't|aren't|wasn't|weren't|fails?|failed|invalid"
-                             r"|impossible|false|contradiction|excluded|rejected)\b", re.IGNORECASE)
-_PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n。！？]|(?=\b(?:Therefore|Thus|Hence|So)\b)")
-# clause boundaries; "it's"/"it is" starts a new clause only when math follows it: "not 10, it's 12" gives "12"
-_PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b|(?-i:\btherefore\b)|\b(?P<restate>it's|it\s+is)\b", re.IGNORECASE)
-_PROSE_ITEM = re.compile(r"\x00+|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")
-# a number that labels a step, case or part ("Step 4", "Case 2"), or numbers a list item or heading: never an answer
-_LABEL = re.compile(r"\b(?:step|case|part|stage|phase|method|option|example|problem|question|exercise|section"
-                    r"|chapter|lemma|theorem|claim|equation|figure|table|line|round|iteration|attempt|approach"
-                    r"|subcase|scenario)\s*#?\s*(\d+)|^[ \t>*#-]*(\d+)[.)](?=\s)", re.IGNORECASE | re.MULTILINE)
-# an answer part cut off mid-sentence (a dangling function word or an unclosed `$`) states no answer
-_DANGLING = re.compile(r"\b(?:and|or|the|a|an|of|to|by|with|for|is|are|was|we|then|so|but|that|which|in|on|at"
-                       r"|from|as|into|gives|get|equals)\s*$", re.IGNORECASE)
-_HEADING = re.compile(r"^[ \t]*#", re.MULTILINE)
-MAX_PROSE_CHARS = 4000
 RETRACTION_CHARS = 200  # a retraction or doubt right after the final answer (within this many characters) voids it
-MAX_NAME_CHARS = 16
-_LIST_WORD = re.compile(r"\b(?:and|or|nor|vs|versus)\b|[,&/+*=<>-]")
 MAX_EXPRESSION_CHARS = 1000
 MAX_JOINER_CHARS = 200
 
@@ -188,13 +172,13 @@ def _last_group(text: str, spans: list[tuple[str, int, int]]) -> Extraction:
 
 def _after_last_word(value: str) -> str:
     """In a prose sentence ("The largest $n$ is 34"), the math after its last word; else `value` unchanged."""
-    masked = _MATH_SPAN.sub(lambda m: "#" * len(m.group(0)), value)
-    words = list(_PROSE_WORD.finditer(masked))
+    masked = MATH_SPAN.sub(lambda m: "#" * len(m.group(0)), value)
+    words = list(PROSE_WORD.finditer(masked))
     if not words:
         return value
-    if _NEGATION.search(masked):
+    if NEGATION.search(masked):
         return ""  # "the answer is not 5" states no answer
-    if _HEDGE.search(masked):
+    if HEDGE.search(masked):
         return value  # "5 or maybe 6": kept whole, so it reads as alternatives
     tail = value[words[-1].end():].strip(" \t:,;")
     return tail if tail.strip("$ ") else value
@@ -214,7 +198,7 @@ def _marker_value(tail: str) -> str:
         rest = tail[end + len(closer):].split("\n", 1)[0][:MAX_EXPRESSION_CHARS]
         sentence_rest = rest[:_SENTENCE_END.search(rest + ".").start()]
         # "$5$ or maybe $6$", "$12$ if $n$ is even and $13$ otherwise"
-        hedged = _HEDGE.search(sentence_rest) or _TENTATIVE.search(sentence_rest) or _CONDITION.search(sentence_rest)
+        hedged = HEDGE.search(sentence_rest) or TENTATIVE.search(sentence_rest) or CONDITION.search(sentence_rest)
         if end > m.end() and not (inline and "\n" in tail[m.end():end]) and not hedged:  # inline math: one line
             return tail[m.end():end].strip()
     line = tail.split("\n", 1)[0][:MAX_EXPRESSION_CHARS]  # a final-answer sentence is short: bounded work
@@ -229,71 +213,20 @@ def expression_only(text: str) -> str | None:
     text = text.strip()
     if not text or len(text) > MAX_EXPRESSION_CHARS:
         return None
-    span = _MATH_SPAN.fullmatch(text)
+    span = MATH_SPAN.fullmatch(text)
     if span:
         return text
     if "\n" in text:
         return None
-    prose = _MATH_SPAN.sub(" ", text)
-    if len(_PROSE_WORD.findall(prose)) > 2 or _FOREIGN_WORD.search(prose) or _NEGATION.search(prose) or "?" in prose:
+    prose = MATH_SPAN.sub(" ", text)
+    if len(PROSE_WORD.findall(prose)) > 2 or FOREIGN_WORD.search(prose) or NEGATION.search(prose) or "?" in prose:
         return None
-    if _PROSE_NEGATION.search(prose) or _TENTATIVE.search(prose) or _HEADING.match(prose) or any(
-            m.group(1) for m in _LABEL.finditer(prose)):
+    if PROSE_NEGATION.search(prose) or TENTATIVE.search(prose) or HEADING.match(prose) or any(
+            m.group(1) for m in LABEL.finditer(prose)):
         return None
     if not (_MATH_CHAR.search(text) or " " not in text):
         return None
     return text
-
-
-def _is_name(item: str, until_next: str) -> bool:
-    """Whether a math item of a prose clause only names what the next one gives ("the pair $(x, y)$ that solves
-    the system is $(7, 6)$"): a short display without digits, not listed with the next item."""
-    return (item.startswith(("$", "\\(")) and len(item) <= MAX_NAME_CHARS and not re.search(r"\d", item)
-            and not _LIST_WORD.search(until_next))
-
-
-def _unlabel(m: re.Match) -> str:
-    """A label's number blanked out, keeping the length: "Step 4" -> "Step _"."""
-    g = 1 if m.group(1) else 2
-    return m.group(0)[:m.start(g) - m.start()] + "_" * len(m.group(g)) + m.group(0)[m.end(g) - m.start():]
-
-
-def prose_answer(text: str) -> str | None:
-    """The last clause of the last sentence with math, when it can only state one answer (module docstring,
-    rule 5); None otherwise. Linear time: only the last `MAX_PROSE_CHARS` characters are read."""
-    text = text[-MAX_PROSE_CHARS:]
-    if _DANGLING.search(text):
-        return None
-    text = _LABEL.sub(_unlabel, text)
-    masked = _MATH_SPAN.sub(lambda m: "\x00" * len(m.group(0)), text)
-    end = len(masked)
-    for cut in reversed([0] + [m.end() for m in _PROSE_SENTENCE_END.finditer(masked)]):
-        sentence = masked[cut:end]
-        if _PROSE_ITEM.search(sentence):
-            break
-        end = cut
-    else:
-        return None
-    if text.count("{", cut) != text.count("}", cut):
-        return None  # cut off inside math ("The area is $\\frac{1")
-    clauses = [m for m in _PROSE_CLAUSE.finditer(sentence)
-               if not m.group("restate") or _PROSE_ITEM.search(sentence, m.end())]
-    start = clauses[-1].end() if clauses else 0
-    clause = sentence[start:]
-    found = list(_PROSE_ITEM.finditer(clause))
-    offset = cut + start
-    items = [m for m, after in zip(found, found[1:] + [None])  # a name before the value: "the pair $(x, y)$ is"
-             if after is None or not _is_name(text[offset + m.start():offset + m.end()], clause[m.end():after.start()])]
-    joined = all(not clause[a.end():b.start()].strip() for a, b in zip(items, items[1:]))
-    negated = _NEGATION.search(clause) or _PROSE_NEGATION.search(clause)
-    if _FOREIGN_WORD.search(sentence) and (_CJK_ONLY.search(sentence) or _CJK_REFUSAL.search(sentence)):
-        return None
-    conditioned = items and _CONDITION.search(clause, items[-1].end())
-    if _HEADING.match(masked, masked.rfind("\n", 0, cut + 1) + 1):
-        return None  # a heading ("## Step 5: Compute the area") is not an answer
-    if not items or not joined or _PROSE_HEDGE.search(sentence) or _TENTATIVE.search(sentence) or negated or conditioned:
-        return None
-    return _FOREIGN_WORD.sub(" ", text[cut + start:end]).strip().rstrip(".!。").strip() or None
 
 
 def gold_answer(gold: str) -> str:
@@ -310,7 +243,7 @@ def gold_answer(gold: str) -> str:
     if not spans:
         return gold
     group = _last_group(gold, spans)
-    display = next((m for m in _MATH_SPAN.finditer(gold) if m.start() <= spans[-1][1] < m.end()), None)
+    display = next((m for m in MATH_SPAN.finditer(gold) if m.start() <= spans[-1][1] < m.end()), None)
     inside = tuple(dict.fromkeys(c for c, start, _ in spans if display and display.start() <= start < display.end()))
     return ", ".join(inside) if len(inside) > len(group.candidates) else group.answer  # type: ignore[return-value]
 
@@ -338,7 +271,7 @@ def _marker_answer(text: str, after: int = 0) -> Extraction | None:
         return None
     if not best[1] or (best[2] == "marker" and doubted):
         return NO_ANSWER
-    words = best[2] == "marker" and _PROSE_WORD.search(_MATH_SPAN.sub(" ", best[1]))
+    words = best[2] == "marker" and PROSE_WORD.search(MATH_SPAN.sub(" ", best[1]))
     source = "marker_or_prose" if words and prose_answer(best[1]) else best[2]
     return Extraction(best[1], (best[1],), source)
 
@@ -365,7 +298,7 @@ def extract_answer(completion: str) -> Extraction:
         return marked
     alone = expression_only(text)
     if alone is not None:
-        words = _PROSE_WORD.search(_MATH_SPAN.sub(" ", alone))
+        words = PROSE_WORD.search(MATH_SPAN.sub(" ", alone))
         return Extraction(alone, (alone,), "expression_or_prose" if words and prose_answer(alone) else "expression")
     clause = prose_answer(text)
     return NO_ANSWER if clause is None else Extraction(clause, (clause,), "prose")

@@ -2,7 +2,7 @@
 
 Pipeline per pair: extract the final answer (parent, string work; a gold written as a solution with a box gives
 its last box group) -> cache lookup on (gold, extracted answer, prose) -> fast path in the parent for literal/
-number/letter/text answers -> otherwise a worker process (hard timeout). A prose clause (`extract.prose_answer`)
+number/letter/text answers -> otherwise a worker process (hard timeout). A prose clause (`prose.prose_answer`)
 always goes to a worker, which finds its math with math-verify's default extraction first.
 
 Reasons:

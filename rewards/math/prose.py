@@ -1,0 +1,98 @@
+"""Reading prose: the vocabulary that tells a statement from a hedge, a negation, a plan, a condition or a label,
+and the prose fallback (`prose_answer`, rule 5 of `rewards.math.extract`): the last clause of the last sentence with
+math, when it can only state one answer. Pure string work, linear time.
+"""
+
+from __future__ import annotations
+
+import re
+
+MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
+PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:or|and)\b)[A-Za-z]{2,}")
+# a word in a script other than Latin or Greek (Chinese, Arabic, Cyrillic, ...): prose, never math
+FOREIGN_WORD = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff]{2,}")
+# prose in Chinese or Japanese is read like English prose, with its own negations and hedges (not, none, wrong,
+# or, question particles, maybe, if, suppose); prose in other scripts gives no answer: its negations are unknown
+_CJK_ONLY = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
+_CJK_REFUSAL = re.compile(r"[不没沒非否错錯无無或吗嗎呢？]|可能|如果|假设|假設|也许|也許")
+NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|incorrect)\b", re.IGNORECASE)
+HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably)\b", re.IGNORECASE)
+_PROSE_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|might|could|sure|unsure|likely"
+                          r"|unlikely)\b|\?", re.IGNORECASE)
+# a condition on the stated value ("12 when n is even", "13 otherwise")
+CONDITION = re.compile(r"\b(?:when|whenever|unless|otherwise|provided|depending)\b", re.IGNORECASE)
+# a sentence that tries, tests or supposes a value rather than stating it (also refused as a bare expression)
+TENTATIVE = re.compile(r"\b(?:guess(?:es|ed|ing)?|think|wait|if|whether|check(?:s|ed|ing)?|test(?:s|ed|ing)?"
+                       r"|let\s+(?:me|us)|let's|consider(?:s|ed|ing)?|candidates?|verif(?:y|ies|ied|ying)|recheck"
+                       r"|double[- ]check|ask(?:s|ed)?"
+                       r"|suppos(?:e|es|ed|ing)|assum(?:e|es|ed|ing)|need(?:s|ed)?|tr(?:y|ies|ied|ying))\b",
+                       re.IGNORECASE)
+# a prose clause that rejects its value: the marker negations and verbs of failure
+PROSE_NEGATION = re.compile(r"\b(?:doesn't|don't|didn't|won't|aren't|wasn't|weren't|fails?|failed|invalid"
+                            r"|impossible|false|contradiction|excluded|rejected)\b", re.IGNORECASE)
+_PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n。！？]|(?=\b(?:Therefore|Thus|Hence|So)\b)")
+# clause boundaries; "it's"/"it is" starts a new clause only when math follows it: "not 10, it's 12" gives "12"
+_PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b|(?-i:\btherefore\b)|\b(?P<restate>it's|it\s+is)\b", re.IGNORECASE)
+_PROSE_ITEM = re.compile(r"\x00+|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")
+# a number that labels a step, case or part ("Step 4", "Case 2"), or numbers a list item or heading: never an answer
+LABEL = re.compile(r"\b(?:step|case|part|stage|phase|method|option|example|problem|question|exercise|section"
+                   r"|chapter|lemma|theorem|claim|equation|figure|table|line|round|iteration|attempt|approach"
+                   r"|subcase|scenario)\s*#?\s*(\d+)|^[ \t>*#-]*(\d+)[.)](?=\s)", re.IGNORECASE | re.MULTILINE)
+# an answer part cut off mid-sentence (a dangling function word, or unbalanced braces) states no answer
+_DANGLING = re.compile(r"\b(?:and|or|the|a|an|of|to|by|with|for|is|are|was|we|then|so|but|that|which|in|on|at"
+                       r"|from|as|into|gives|get|equals)\s*$", re.IGNORECASE)
+HEADING = re.compile(r"^[ \t]*#", re.MULTILINE)
+MAX_PROSE_CHARS = 4000
+MAX_NAME_CHARS = 16
+_LIST_WORD = re.compile(r"\b(?:and|or|nor|vs|versus)\b|[,&/+*=<>-]")
+
+
+def _is_name(item: str, until_next: str) -> bool:
+    """Whether a math item of a prose clause only names what the next one gives ("the pair $(x, y)$ that solves
+    the system is $(7, 6)$"): a short display without digits, not listed with the next item."""
+    return (item.startswith(("$", "\\(")) and len(item) <= MAX_NAME_CHARS and not re.search(r"\d", item)
+            and not _LIST_WORD.search(until_next))
+
+
+def _unlabel(m: re.Match) -> str:
+    """A label's number blanked out, keeping the length: "Step 4" -> "Step _"."""
+    g = 1 if m.group(1) else 2
+    return m.group(0)[:m.start(g) - m.start()] + "_" * len(m.group(g)) + m.group(0)[m.end(g) - m.start():]
+
+
+def prose_answer(text: str) -> str | None:
+    """The last clause of the last sentence with math, when it can only state one answer (module docstring,
+    rule 5); None otherwise. Linear time: only the last `MAX_PROSE_CHARS` characters are read."""
+    text = text[-MAX_PROSE_CHARS:]
+    if _DANGLING.search(text):
+        return None
+    text = LABEL.sub(_unlabel, text)
+    masked = MATH_SPAN.sub(lambda m: "\x00" * len(m.group(0)), text)
+    end = len(masked)
+    for cut in reversed([0] + [m.end() for m in _PROSE_SENTENCE_END.finditer(masked)]):
+        sentence = masked[cut:end]
+        if _PROSE_ITEM.search(sentence):
+            break
+        end = cut
+    else:
+        return None
+    if text.count("{", cut) != text.count("}", cut):
+        return None  # cut off inside math ("The area is $\\frac{1")
+    clauses = [m for m in _PROSE_CLAUSE.finditer(sentence)
+               if not m.group("restate") or _PROSE_ITEM.search(sentence, m.end())]
+    start = clauses[-1].end() if clauses else 0
+    clause = sentence[start:]
+    found = list(_PROSE_ITEM.finditer(clause))
+    offset = cut + start
+    items = [m for m, after in zip(found, found[1:] + [None])  # a name before the value: "the pair $(x, y)$ is"
+             if after is None or not _is_name(text[offset + m.start():offset + m.end()], clause[m.end():after.start()])]
+    joined = all(not clause[a.end():b.start()].strip() for a, b in zip(items, items[1:]))
+    negated = NEGATION.search(clause) or PROSE_NEGATION.search(clause)
+    if FOREIGN_WORD.search(sentence) and (_CJK_ONLY.search(sentence) or _CJK_REFUSAL.search(sentence)):
+        return None
+    conditioned = items and CONDITION.search(clause, items[-1].end())
+    if HEADING.match(masked, masked.rfind("\n", 0, cut + 1) + 1):
+        return None  # a heading ("## Step 5: Compute the area") is not an answer
+    if not items or not joined or _PROSE_HEDGE.search(sentence) or TENTATIVE.search(sentence) or negated or conditioned:
+        return None
+    return FOREIGN_WORD.sub(" ", text[cut + start:end]).strip().rstrip(".!。").strip() or None
