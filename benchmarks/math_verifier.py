@@ -3,12 +3,13 @@
 Data sets (each line: gold, response, expected verdict):
 - `own`: benchmarks/data/math_equivalence.jsonl, this project's equivalence categories (human verdicts);
 - `reference`: benchmarks/data/math_reference.jsonl, cases from other projects' grader test suites (Math-Verify,
-  hendrycks MATH, NeMo-Skills, inspect_ai, open-r1; see benchmarks/build_math_reference.py), reported separately
-  for its `tune` split and its `heldout` split (tuning used only the tune split until 2026-12-03; the README's
-  notes say what the held-out cases informed since).
+  lighteval, hendrycks MATH, NeMo-Skills, inspect_ai, Qwen2.5-Math, open-r1, TRL; see
+  benchmarks/build_math_reference.py), reported separately for its `tune` split and its `heldout` split (the
+  README's notes say which held-out cases informed tuning).
 
-Reports, per data set and split, for this verifier, plain math-verify (default configuration, gold wrapped in
-`\\boxed{}`) and TRL's `trl.rewards.accuracy_reward`: agreement with the expected verdicts, and false positives
+Reports, per data set and split (and, for the reference cases, per source repository), for this verifier, plain
+math-verify (default configuration, gold wrapped in `\\boxed{}`; and unboxed, both sides parsed as math-verify's
+own tests do) and TRL's `trl.rewards.accuracy_reward`: agreement with the expected verdicts, and false positives
 (wrong answers accepted). Also:
 - throughput in pairs/second of this verifier (`verify_batch`, cold cache, worker pool already started) and of
   plain math-verify (sequential, main thread, its own signal timeouts), on all pairs and on the pairs whose
@@ -33,13 +34,20 @@ sys.set_int_max_str_digits(0)  # the baselines must be able to parse >4300-digit
 
 DATA_DIR = Path(__file__).parent / "data"
 DATASETS = {"own": DATA_DIR / "math_equivalence.jsonl", "reference": DATA_DIR / "math_reference.jsonl"}
-VERIFIERS = ("rewards.math", "math_verify_default_boxed_gold", "trl_accuracy_reward")
+VERIFIERS = ("rewards.math", "math_verify_default_boxed_gold", "math_verify_default", "trl_accuracy_reward")
 
 
 def plain_math_verify(gold: str, response: str) -> bool:
     from math_verify import parse, verify
 
     return bool(verify(parse("\\boxed{" + gold + "}"), parse(response)))
+
+
+def unboxed_math_verify(gold: str, response: str) -> bool:
+    """math-verify as its own test suite calls it: both sides parsed with the default configuration."""
+    from math_verify import parse, verify
+
+    return bool(verify(parse(gold), parse(response)))
 
 
 def trl_accuracy_reward(gold: str, response: str) -> bool:
@@ -68,11 +76,17 @@ def load_rows() -> list[dict]:
     return rows
 
 
-def scores(rows: list[dict], results: dict[str, list[bool]]) -> dict:
-    """Agreement and false positives of each verifier on each set."""
+def _source_repo(row: dict) -> str | None:
+    return row["source"].split("@")[0] if "source" in row else None
+
+
+def scores(rows: list[dict], results: dict[str, list[bool]], by: str = "set") -> dict:
+    """Agreement and false positives of each verifier on each set (`by="source"`: on each source repository of the
+    reference cases)."""
+    key = (lambda r: r["set"]) if by == "set" else _source_repo
     out = {}
-    for name in sorted({r["set"] for r in rows}):
-        idx = [i for i, r in enumerate(rows) if r["set"] == name]
+    for name in sorted({key(r) for r in rows} - {None}):
+        idx = [i for i, r in enumerate(rows) if key(r) == name]
         out[name] = {"pairs": len(idx), "negatives": sum(not rows[i]["expected"] for i in idx)}
         for verifier, got in results.items():
             agree = sum(got[i] == rows[i]["expected"] for i in idx)
@@ -113,6 +127,7 @@ def main() -> int:
     verifier.CACHE.clear()
 
     plain, plain_times = timed(plain_math_verify, rows)
+    unboxed, _ = timed(unboxed_math_verify, rows)
     trl, _ = timed(trl_accuracy_reward, rows)
 
     # throughput on the pairs where plain math-verify did not run into its own 5 s timeouts
@@ -122,7 +137,7 @@ def main() -> int:
     ours_normal_s = time.perf_counter() - t
     plain_normal_s = sum(plain_times[i] for i in normal)
 
-    results = dict(zip(VERIFIERS, ([v.correct for v in ours], plain, trl)))
+    results = dict(zip(VERIFIERS, ([v.correct for v in ours], plain, unboxed, trl)))
     slowest = max(range(len(rows)), key=latencies.__getitem__)
     figures = {
         "date": time.strftime("%Y-%m-%d"),
@@ -131,6 +146,7 @@ def main() -> int:
         "workers": pool.size,
         "load_average_1min": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)},
         "sets": scores(rows, results),
+        "reference_by_source": scores(rows, results, by="source"),
         "throughput_pairs_per_s": {
             "all": {"rewards.math": len(rows) / ours_s, "math_verify": len(rows) / sum(plain_times)},
             "without_baseline_timeouts": {"pairs": len(normal), "rewards.math": len(normal) / ours_normal_s,

@@ -84,8 +84,10 @@ _JOINER = re.compile(r"(?:\s|\$|\\[()\[\]]|[,;&~]|\\\\|\\q?quad|\\[,;: !]|\band\
 # "\\boxed{(3, 3)} \\text{ for part (a) and } \\boxed{(1, 1)}"; letters, spaces and parentheses only (no sentence)
 _LABEL_JOINER = re.compile(r"[\s$]*(?:\\text\s*\{)?(?![^{}]*\b(?:no|not|never|wrong|incorrect|mistake|oops|sorry"
                            r"|wait|actually|instead|rather|or)\b)[A-Za-z() ]{1,40}\band\s*\}?[\s$]*")
-# a name and `=` that label the next box of the group: "$y_1 = \\boxed{..}$ and $y_2 = \\boxed{..}$"
-_BOX_LABEL = re.compile(r"(?<![A-Za-z\\])[A-Za-z](?:_\{?\w{1,3}\}?)?'?\s*=\s*$")
+# a name and `=`, or a part label, that label the next box of the group: "$y_1 = \\boxed{..}$ and $y_2 = \\boxed{..}$",
+# "(a) \\boxed{3} (b) \\boxed{5}"
+_BOX_LABEL = re.compile(r"(?:(?<![A-Za-z\\])[A-Za-z](?:_\{?\w{1,3}\}?)?'?\s*="
+                        r"|(?:\bpart\s*)?\(\s*(?:[a-h]|i{1,3}|iv|v|vi)\s*\)\s*:?)(?:\s|\$|\\[(\[])*$", re.IGNORECASE)
 _OR = re.compile(r"\bor\b|\\lor|\\vee")
 _MATH_CHAR = re.compile(r"[\d\\$^_=+*/()\[\]{}<>|]")
 RETRACTION_CHARS = 200  # a retraction or doubt right after the final answer (within this many characters) voids it
@@ -281,6 +283,12 @@ def extract_answer(completion: str) -> Extraction:
     text = answer_part(completion)
     if text is None:
         return NO_ANSWER
+    tagged = text.rfind("<answer>")
+    if tagged >= 0:  # an `<answer>..</answer>` block holds the answer part; an unclosed one is cut off
+        closed = text.find("</answer>", tagged)
+        if closed < 0:
+            return NO_ANSWER
+        text = text[tagged + len("<answer>"):closed]
     spans, last_bad = _box_spans(text)
     if last_bad:
         return NO_ANSWER

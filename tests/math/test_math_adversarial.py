@@ -50,7 +50,8 @@ WRONG = [
     ("12", T + "The answer is $12$ if $n$ is even and $13$ otherwise."), ("12", T + "Final answer: 12 when n is even"),
     ("12", T + "\\boxed{12}\n\nWait, I made an error. The correct answer is 13."),
     ("12", T + "Answer: \\boxed{12}\n\nActually no, it's 13."), ("12", T + "\\boxed{12}\n\nHmm, that's wrong."),
-    ("A", T + "(A) (B)"), ("A", T + "The answer is (A) (C)."),
+    ("A", T + "(A) (B)"), ("A", T + "The answer is (A) (C)."), ("5", T + "(a) \\boxed{3} (b) \\boxed{5}"),
+    ("5", T + "<answer>6</answer> The answer is \\boxed{5}"), ("5", T + "<answer>5"),
     # signs and negations
     ("-5", T + "\\boxed{5}"), ("5", T + "\\boxed{-5}"), ("5", T + "The answer is not 5."), ("5", T + "It is 6, not 5."),
     ("5", T + "5 is wrong."),

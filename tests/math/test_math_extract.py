@@ -178,6 +178,8 @@ def test_final_marker_after_boxes_and_conclusion_markers(completion, answer):
     (T + "$a = \\boxed{3}$, $b_{1} = \\boxed{4}$", "3, 4"),
     (T + "\\boxed{1} max = \\boxed{2}", "2"),                             # a word before `=` is text, not a label
     (T + "\\boxed{1}. Wait, no: x = \\boxed{2}", "2"),
+    (T + "(a) \\boxed{3} (b) \\boxed{5}", "3, 5"),                       # part labels: one multi-part answer
+    (T + "Part (i): $\\boxed{3}$, part (ii): $\\boxed{5}$", "3, 5"),
 ])
 def test_box_labels_join_a_group(completion, answer):
     assert extract_answer(completion).answer == answer
@@ -235,4 +237,15 @@ def test_labels_headings_plans_truncations_and_doubts_give_no_answer(completion)
     (T + "\\boxed{12}. " + "This follows from the formula. " * 8 + "A common mistake is 13.", "12"),
 ])
 def test_answers_survive_labels_and_later_notes(completion, answer):
+    assert extract_answer(completion).answer == answer
+
+
+@pytest.mark.parametrize("completion, answer", [
+    (T + "<answer>5</answer>", "5"),                                  # an answer block is the answer part
+    (T + "Reasoning with 7 steps.\n<answer>\nThe answer is \\boxed{5}.\n</answer>", "5"),
+    (T + "The answer is <answer>5</answer>", "5"),
+    (T + "<answer>4</answer> ... <answer>5</answer>", "5"),
+    (T + "\\boxed{4} <answer>5", None),                                 # an unclosed block is cut off
+])
+def test_answer_tags(completion, answer):
     assert extract_answer(completion).answer == answer
