@@ -161,10 +161,11 @@ def _last_group(text: str, spans: list[tuple[str, int, int]]) -> Extraction:
     first, alternatives = len(spans) - 1, False
     while first > 0:
         between = text[spans[first - 1][2]:spans[first][1]]
+        if len(between) > MAX_JOINER_CHARS:
+            break
         label = _BOX_LABEL.search(between)
         between = between[:label.start()] if label else between
-        joined = _JOINER.fullmatch(between) or _LABEL_JOINER.fullmatch(between)
-        if len(between) > MAX_JOINER_CHARS or not joined:
+        if not (_JOINER.fullmatch(between) or _LABEL_JOINER.fullmatch(between)):
             break
         alternatives = alternatives or bool(_OR.search(between))
         first -= 1

@@ -43,6 +43,7 @@ _DANGLING = re.compile(r"\b(?:and|or|the|a|an|of|to|by|with|for|is|are|was|we|th
                        r"|from|as|into|gives|get|equals)\s*$", re.IGNORECASE)
 HEADING = re.compile(r"^[ \t]*#", re.MULTILINE)
 MAX_PROSE_CHARS = 4000
+MAX_LABEL_CHARS = 40  # read this much before the window too, so a label the window cuts is still a label
 MAX_NAME_CHARS = 16
 _LIST_WORD = re.compile(r"\b(?:and|or|nor|vs|versus)\b|[,&/+*=<>-]")
 
@@ -63,10 +64,9 @@ def _unlabel(m: re.Match) -> str:
 def prose_answer(text: str) -> str | None:
     """The last clause of the last sentence with math, when it can only state one answer (module docstring,
     rule 5); None otherwise. Linear time: only the last `MAX_PROSE_CHARS` characters are read."""
-    text = text[-MAX_PROSE_CHARS:]
+    text = LABEL.sub(_unlabel, text[-MAX_PROSE_CHARS - MAX_LABEL_CHARS:])[-MAX_PROSE_CHARS:]
     if _DANGLING.search(text):
         return None
-    text = LABEL.sub(_unlabel, text)
     masked = MATH_SPAN.sub(lambda m: "\x00" * len(m.group(0)), text)
     end = len(masked)
     for cut in reversed([0] + [m.end() for m in _PROSE_SENTENCE_END.finditer(masked)]):
