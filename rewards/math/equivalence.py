@@ -22,6 +22,7 @@ from rewards.math.normalize import (
     text_answer,
 )
 from rewards.math.numbers import FLOAT_NOISE, REL_TOL, Num, numbers_equal, parse_number, same_integer, too_large
+from rewards.math.prose import arithmetic_chain
 from rewards.math.relations import APPROX, assignment_groups, assignments, claim, inequality_union
 
 MAX_BRACE_DEPTH = 12  # deeper answers are pathological (e.g. 50 nested \\frac): rejected without parsing
@@ -289,6 +290,17 @@ def _approximates(value, written: str, parsed) -> bool:
     return bool(abs(v - w) <= unit)
 
 
+def _chain_holds(chain: str, rel_tol: float) -> bool:
+    """Every link of a numeric computation `a = b = c` (from `prose.arithmetic_chain`) is true."""
+    values = []
+    for part in chain.split("="):
+        parsed = _mv_parse(normalize(part)) if part.strip() else []
+        if not parsed:
+            return False
+        values.append(parsed[0])
+    return all(compare_numbers(v, values[-1], rel_tol) for v in values[:-1])
+
+
 def _claim_holds(value, checks: tuple[tuple[str, str], ...], rel_tol: float) -> bool:
     """Every side condition of a claim (`x = 1/3 \\approx 0.33`, `2+3 = 5`) is true."""
     from math_verify import verify
@@ -322,6 +334,9 @@ def equivalent(gold: str, answer: str, rel_tol: float = REL_TOL, prose: bool = F
             return whole if whole == "equal" else "no_answer"
         if SCALED_NUMBER.search(answer):
             return "mismatch"  # "the answer is 5 thousand": the math found is not the value stated
+        chain = arithmetic_chain(answer)
+        if chain is not None and not _chain_holds(chain, rel_tol):
+            return "mismatch"  # "so the total is 5 + 3 = 9": a false computation states no value
         answer = found
     _install_exact_numeric_eq()
     g, a = normalize(gold), normalize(answer)

@@ -33,6 +33,8 @@ PROSE_NEGATION = re.compile(r"\b(?:doesn't|don't|didn't|won't|aren't|wasn't|were
 _PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n。！？]|(?=\b(?:Therefore|Thus|Hence|So)\b)")
 # clause boundaries; "it's"/"it is" starts a new clause only when math follows it: "not 10, it's 12" gives "12"
 _PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b|(?-i:\btherefore\b)|\b(?P<restate>it's|it\s+is)\b", re.IGNORECASE)
+# what joins the numbers of a computation: "3 + 10 = 13", "5 \\times 3 = 15"
+_CHAIN_GAP = re.compile(r"(?:\s|[-+*/×÷=^()]|\\times|\\cdot|\\div)*")
 _PROSE_ITEM = re.compile(r"\x00+|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")
 # a number that labels a step, case or part ("Step 4", "Case 2"), or numbers a list item or heading: never an answer
 LABEL = re.compile(r"\b(?:step|case|part|stage|phase|method|option|example|problem|question|exercise|section"
@@ -61,6 +63,25 @@ def _unlabel(m: re.Match) -> str:
     return m.group(0)[:m.start(g) - m.start()] + "_" * len(m.group(g)) + m.group(0)[m.end(g) - m.start():]
 
 
+def _joined(clause: str, items: list[re.Match]) -> bool:
+    """Whether a clause's math items form one item: separated only by spaces, or a computation whose last link is
+    `=` ("3 + 10 = 13")."""
+    gaps = [clause[a.end():b.start()] for a, b in zip(items, items[1:])]
+    return all(not g.strip() for g in gaps) or (all(_CHAIN_GAP.fullmatch(g) for g in gaps) and "=" in gaps[-1])
+
+
+def arithmetic_chain(clause: str) -> str | None:
+    """The computation a prose clause states, "3 + 10 = 13" in "so there are 3 + 10 = 13 birds": its math items
+    joined only by arithmetic operators, the last link `=`. None when the clause is no such chain. Its links must
+    all hold for the clause to state its last value."""
+    masked = MATH_SPAN.sub(lambda m: "\x00" * len(m.group(0)), clause)
+    items = list(_PROSE_ITEM.finditer(masked))
+    gaps = [masked[a.end():b.start()] for a, b in zip(items, items[1:])]
+    if not gaps or not all(_CHAIN_GAP.fullmatch(g) for g in gaps) or "=" not in gaps[-1]:
+        return None
+    return clause[items[0].start():items[-1].end()]
+
+
 def prose_answer(text: str) -> str | None:
     """The last clause of the last sentence with math, when it can only state one answer (module docstring,
     rule 5); None otherwise. Linear time: only the last `MAX_PROSE_CHARS` characters are read."""
@@ -86,7 +107,7 @@ def prose_answer(text: str) -> str | None:
     offset = cut + start
     items = [m for m, after in zip(found, found[1:] + [None])  # a name before the value: "the pair $(x, y)$ is"
              if after is None or not _is_name(text[offset + m.start():offset + m.end()], clause[m.end():after.start()])]
-    joined = all(not clause[a.end():b.start()].strip() for a, b in zip(items, items[1:]))
+    joined = _joined(clause, items)
     negated = NEGATION.search(clause) or PROSE_NEGATION.search(clause)
     if FOREIGN_WORD.search(sentence) and (_CJK_ONLY.search(sentence) or _CJK_REFUSAL.search(sentence)):
         return None

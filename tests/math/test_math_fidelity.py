@@ -107,6 +107,11 @@ def test_interval_end_points_are_not_thousands():
     ("2.74", "</think>Soucis : 2,74 $ a..", "equal"),
     ("\\frac{2}{3}", "</think>So P(A) = 2/3. Therefore, the probability that Alice wins is 2/3. <|im_start|>", "equal"),
     ("6", "</think>After simplifying we obtain 5.", "mismatch"),
+    # a computation in the last prose clause states its result when every link holds
+    ("8", "</think>So she has 5 + 3 = 8 apples.", "equal"), ("192", "</think>we get 66 + 126 = 192 kg.", "equal"),
+    ("3000", "</think>Total: 1,000 + 2,000 = 3,000 dollars.", "equal"),
+    ("9", "</think>So she has 5 + 3 = 9 apples.", "mismatch"), ("8", "</think>So she has 5 + 3 = 9 apples.", "mismatch"),
+    ("7", "</think>We have 2 + 3 = 5, so 7", "no_answer"),
     ("3", "</think>Final Answer: Jane started growing Sphere 3 hours ago. I hope it is correct.", "equal"),
     ("8", "</think>Final Answer: Jane started growing Sphere 3 hours ago. I hope it is correct.", "mismatch"),
     ("3", "</think>Final Answer: it took 3 hours, maybe 8.", "hedged"),
