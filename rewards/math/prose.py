@@ -32,10 +32,13 @@ PROSE_NEGATION = re.compile(r"\b(?:doesn't|don't|didn't|won't|aren't|wasn't|were
                             r"|impossible|false|contradiction|excluded|rejected)\b", re.IGNORECASE)
 _PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n。！？]|(?=\b(?:Therefore|Thus|Hence|So)\b)")
 # clause boundaries; "it's"/"it is" starts a new clause only when math follows it: "not 10, it's 12" gives "12"
-_PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b|(?-i:\btherefore\b)|\b(?P<restate>it's|it\s+is)\b", re.IGNORECASE)
+_PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b|(?-i:\btherefore\b)|\b(?P<restate>it's|it\s+is)\b"
+                           r"|因此|所以|因而|于是|答案[:：]?", re.IGNORECASE)
 # what joins the numbers of a computation: "3 + 10 = 13", "5 \\times 3 = 15"
 _CHAIN_GAP = re.compile(r"(?:\s|[-+*/×÷=^()]|\\times|\\cdot|\\div)*")
-_PROSE_ITEM = re.compile(r"\x00+|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")
+# a math item of prose: a math display, a number, or a bare LaTeX fraction or root ("each part is \\frac{2}{5}")
+_PROSE_ITEM = re.compile(r"\x00+|[-+]?\\[dt]?frac\s*\{[^{}]{1,40}\}\s*\{[^{}]{1,40}\}|[-+]?\\sqrt\s*\{[^{}]{1,40}\}"
+                         r"|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")
 # a number that labels a step, case or part ("Step 4", "Case 2"), or numbers a list item or heading: never an answer
 LABEL = re.compile(r"\b(?:step|case|part|stage|phase|method|option|example|problem|question|exercise|section"
                    r"|chapter|lemma|theorem|claim|equation|figure|table|line|round|iteration|attempt|approach"

@@ -112,6 +112,10 @@ def test_interval_end_points_are_not_thousands():
     ("3000", "</think>Total: 1,000 + 2,000 = 3,000 dollars.", "equal"),
     ("9", "</think>So she has 5 + 3 = 9 apples.", "mismatch"), ("8", "</think>So she has 5 + 3 = 9 apples.", "mismatch"),
     ("7", "</think>We have 2 + 3 = 5, so 7", "no_answer"),
+    ("\\frac{2}{5}", "</think>So each part is \\frac{2}{5} of a ton.", "equal"),     # a bare LaTeX fraction in prose
+    ("\\frac{2}{5}", "</think>So each part is \\frac{2}{5} or \\frac{3}{5} of a ton.", "no_answer"),
+    ("192", "</think>66公斤 + 126公斤 = 192公斤 因此，体重是192公斤。", "equal"),      # Chinese "therefore" starts a clause
+    ("192", "</think>66公斤 + 126公斤 = 192公斤 因此，体重不是192公斤。", "no_answer"),
     ("3", "</think>Final Answer: Jane started growing Sphere 3 hours ago. I hope it is correct.", "equal"),
     ("8", "</think>Final Answer: Jane started growing Sphere 3 hours ago. I hope it is correct.", "mismatch"),
     ("3", "</think>Final Answer: it took 3 hours, maybe 8.", "hedged"),
