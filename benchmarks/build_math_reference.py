@@ -155,7 +155,8 @@ TRL_CASES = [  # (test, completion, solution, reward)
      "<think> My answer is \\boxed{42} </think> Some other text.", "\\boxed{42}", False),
     ("TestReasoningAccuracyReward::test_correct_answer_in_reasoning_yields_zero_reward",
      "<think> The answer is \\boxed{42} </think> Here's a wrong answer: \\boxed{43}.", "\\boxed{42}", False),
-    ("TestReasoningAccuracyReward::test_incomplete_reasoning_yields_zero_reward", "<think> Incomplete reasoning without closing tag",
+    ("TestReasoningAccuracyReward::test_incomplete_reasoning_yields_zero_reward",
+     "<think> Incomplete reasoning without closing tag",
      "\\frac{63}{400}", False),
 ]
 
@@ -260,7 +261,8 @@ def split_of(row: dict) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--math-verify", type=Path, required=True, help="checkout of huggingface/Math-Verify")
-    ap.add_argument("--inspect-cases", type=Path, required=True, help="inspect_ai tests/scorer/math_cases.json as of commit df5338b9 (its 32 cases)")
+    ap.add_argument("--inspect-cases", type=Path, required=True,
+                    help="inspect_ai tests/scorer/math_cases.json as of commit df5338b9 (its 32 cases)")
     ap.add_argument("--lighteval", type=Path, required=True,
                     help="lighteval tests/unit/metrics/test_extractive_match.py")
     ap.add_argument("--out", type=Path, default=OUT)

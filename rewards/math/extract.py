@@ -62,14 +62,15 @@ from rewards.math.prose import (
 
 _BOX = re.compile(r"\\(?:boxed|fbox)\b\s*")
 _MARKERS = re.compile(
-    r"(?:(?:final|correct|right)\s+answer|(?:the|so|thus|hence|therefore)\s+answer)[*_]*\s*(?:is|:|=)\s*:?"
+    r"(?:(?:final|correct|right)\s+answer|(?:the|so|thus|hence|therefore)\s+answer)[*_]*\s*"
+    r"(?:is(?![A-Za-z'’])|:|=)\s*:?"
     r"|^[ \t>*#_]*answer[*_]*\s*(?:[:：]|(?=\$|\\\(|\\\[))"
     , re.IGNORECASE | re.MULTILINE)
-_FINAL_MARKER = re.compile(r"(?:final|correct|right)\s+answer[*_]*\s*(?:is|:|=)", re.IGNORECASE)
+_FINAL_MARKER = re.compile(r"(?:final|correct|right)\s+answer[*_]*\s*(?:is(?![A-Za-z'’])|:|=)", re.IGNORECASE)
 # a sentence after the last box that retracts it ("Hmm, that's wrong.", "Actually no, it's 13")
 _DOUBT = re.compile(r"\b(?:wait|hmm+|recheck|re-check|double[- ]check|reconsider)\b", re.IGNORECASE)
-_RETRACTION = re.compile(r"\b(?:wrong|incorrect|mistake|made an error|not correct|not right|actually,?\s+no|oops)\b",
-                         re.IGNORECASE)
+_RETRACTION = re.compile(r"\b(?:wrong|incorrect|mistake|made an error|not correct|not right|actually,?\s+no|oops"
+                         r"|(?:answer|it)\s+(?:isn't|is\s+not))\b", re.IGNORECASE)
 _MATH_START = re.compile(r"[\s*_:]*(?:\$|\\\(|\\\[|[-+]?\.?\d)")
 _JSON_ANSWER = re.compile(r"\"answer\"\s*:\s*(?:\"((?:[^\"\\\n]|\\.){0,200})\"|(-?\d[\d.,/eE+-]{0,60}))")
 _LEADING_MATH = re.compile(r"^(\$\$?|\\\(|\\\[)")

@@ -34,6 +34,7 @@ _PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n。！
 # clause boundaries; "it's"/"it is" starts a new clause only when math follows it: "not 10, it's 12" gives "12"
 _PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b|(?-i:\btherefore\b)|\b(?P<restate>it's|it\s+is)\b"
                            r"|因此|所以|因而|于是|答案[:：]?", re.IGNORECASE)
+_RESTATE = re.compile(r"\b(?:it's|it\s+is)\b", re.IGNORECASE)
 # what joins the numbers of a computation: "3 + 10 = 13", "5 \\times 3 = 15"
 _CHAIN_GAP = re.compile(r"(?:\s|[-+*/×÷=^()]|\\times|\\cdot|\\div)*")
 # a math item of prose: a math display, a number, or a bare LaTeX fraction or root ("each part is \\frac{2}{5}")
@@ -85,6 +86,13 @@ def arithmetic_chain(clause: str) -> str | None:
     return clause[items[0].start():items[-1].end()]
 
 
+def _restates(sentence: str, m: re.Match) -> bool:
+    """Whether "it's"/"it is" at `m` corrects a negated value before it ("not 10, it's 12"): math follows it, and
+    the text since the previous "it's" holds a negation (so "it's 5, it's 6, it's 7" stays one hedged clause)."""
+    since = max((p.end() for p in _RESTATE.finditer(sentence, 0, m.start())), default=0)
+    return bool(_PROSE_ITEM.search(sentence, m.end()) and NEGATION.search(sentence, since, m.start()))
+
+
 def prose_answer(text: str) -> str | None:
     """The last clause of the last sentence with math, when it can only state one answer (module docstring,
     rule 5); None otherwise. Linear time: only the last `MAX_PROSE_CHARS` characters are read."""
@@ -102,8 +110,7 @@ def prose_answer(text: str) -> str | None:
         return None
     if text.count("{", cut) != text.count("}", cut):
         return None  # cut off inside math ("The area is $\\frac{1")
-    clauses = [m for m in _PROSE_CLAUSE.finditer(sentence)
-               if not m.group("restate") or _PROSE_ITEM.search(sentence, m.end())]
+    clauses = [m for m in _PROSE_CLAUSE.finditer(sentence) if not m.group("restate") or _restates(sentence, m)]
     start = clauses[-1].end() if clauses else 0
     clause = sentence[start:]
     found = list(_PROSE_ITEM.finditer(clause))
