@@ -40,6 +40,7 @@ _LESS_EQ = {"<=", "\\le", "\\leq", "\\leqslant"}
 _GREATER = {">", "\\gt"}
 _GREATER_EQ = {">=", "\\ge", "\\geq", "\\geqslant"}
 MAX_UNION_CHARS = 400  # inequality answers are short; bounds the regex work on long answers
+_GROUP_WORD = re.compile(r"\s+(?:and|or)\s+")
 _CONJUNCTION = re.compile(r"\band\b|\\land|\\wedge|\\cap")
 
 
@@ -113,9 +114,11 @@ def assignments(s: str) -> list[str] | None:
 
 
 def assignment_groups(s: str) -> str | None:
-    """Groups of assignments separated by `;` (`p=5,q=2;p=7,q=2`), each to the same names, as the list of their
-    tuples (`(5, 2), (7, 2)`); else None."""
+    """Groups of assignments separated by `;` (`p=5,q=2;p=7,q=2`) or by the words "and"/"or" (`p=5,q=2 and p=7,q=2`),
+    each to the same names, as the list of their tuples (`(5, 2), (7, 2)`); else None."""
     groups = _top_level_semicolons(s)
+    if len(groups) < 2:
+        groups = [g.strip() for g in _GROUP_WORD.split(s) if g.strip()] if len(s) <= MAX_UNION_CHARS else []
     if len(groups) < 2:
         return None
     names, tuples = None, []
