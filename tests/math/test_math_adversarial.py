@@ -1,6 +1,8 @@
 """Wrong answers that look right, written as real reasoning-model completions: none may be accepted, while the
 right answer in the same style still is (so each negative fails for the reason it names, not for its style)."""
 
+import re
+
 import pytest
 
 from rewards.math import verify_batch
@@ -91,3 +93,33 @@ def test_same_styles_with_the_right_answer_are_accepted():
 ])
 def test_adversarial_reasons(gold, completion, reason):
     assert verify_batch([(gold, completion)], timeout_s=SLOW_OK)[0].reason == reason
+
+
+def _mutations(gold: str) -> set[str]:
+    """Wrong answers one edit away from `gold`: each number off by one or times ten, the sign flipped, a pair
+    swapped or re-bracketed, a term added, a variable renamed."""
+    out = set()
+    for m in re.finditer(r"\d+", gold):
+        n = int(m.group())
+        out |= {gold[:m.start()] + str(v) + gold[m.end():] for v in (n + 1, n - 1, n * 10) if v > 0}
+    out.add(gold[1:] if gold.startswith("-") else "-" + gold)
+    if gold.startswith("(") and "," in gold:
+        a, b = gold[1:-1].split(",", 1)
+        out |= {f"({b.strip()}, {a.strip()})", "[" + gold[1:-1] + "]", "\\{" + gold[1:-1] + "\\}"}
+    out |= {gold + " + 1", "2\\cdot " + gold, gold.replace("x", "y")}
+    out.discard(gold)
+    return out
+
+
+MUTATED_GOLDS = ["5", "12", "-3", "2024", "\\frac{3}{4}", "2\\sqrt{3}", "\\frac{\\pi}{4}", "3+2\\sqrt{2}", "(3, -2)",
+                 "[1, 3)", "x^2+1", "12\\%", "10^{6}"]
+
+
+def test_answers_one_edit_from_the_gold_are_rejected():
+    templates = [T + "So the final answer is $\\boxed{%s}$.", T + "Therefore the answer is $%s$."]
+    pairs = [(g, t % w) for g in MUTATED_GOLDS for w in sorted(_mutations(g)) for t in templates]
+    assert len(pairs) > 150
+    verdicts = verify_batch(pairs + [(g, t % g) for g in MUTATED_GOLDS for t in templates], timeout_s=SLOW_OK)
+    accepted = [(g, r[len(T):]) for (g, r), v in zip(pairs, verdicts) if v.correct]
+    assert accepted == []
+    assert all(v.correct for v in verdicts[len(pairs):])       # the gold itself, in the same templates
