@@ -69,8 +69,11 @@ _MARKERS = re.compile(
 _FINAL_MARKER = re.compile(r"(?:final|correct|right)\s+answer[*_]*\s*(?:is(?![A-Za-z'’])|:|=)", re.IGNORECASE)
 # a sentence after the last box that retracts it ("Hmm, that's wrong.", "Actually no, it's 13")
 _DOUBT = re.compile(r"\b(?:wait|hmm+|recheck|re-check|double[- ]check|reconsider)\b", re.IGNORECASE)
-_RETRACTION = re.compile(r"\b(?:wrong|incorrect|mistake|made an error|not correct|not right|actually,?\s+no|oops"
+# (it retracts the answer itself: "A is wrong because ..." after "Answer: B" explains, it does not retract)
+_RETRACTION = re.compile(r"\b(?:(?:that|this|it|which)(?:'s|\s+is|\s+was)\s+(?:wrong|incorrect|not\s+right"
+                         r"|not\s+correct|a\s+mistake)|made\s+an?\s+(?:error|mistake)|my\s+mistake|actually,?\s+no|oops"
                          r"|(?:answer|it)\s+(?:isn't|is\s+not))\b", re.IGNORECASE)
+_EMPHASIS = re.compile(r"^(?:\*\*|__)([^*_]+)(?:\*\*|__)$")
 _MATH_START = re.compile(r"[\s*_:]*(?:\$|\\\(|\\\[|[-+]?\.?\d)")
 _JSON_ANSWER = re.compile(r"\"answer\"\s*:\s*(?:\"((?:[^\"\\\n]|\\.){0,200})\"|(-?\d[\d.,/eE+-]{0,60}))")
 _LEADING_MATH = re.compile(r"^(\$\$?|\\\(|\\\[)")
@@ -214,7 +217,7 @@ def _marker_value(tail: str) -> str:
 
 def expression_only(text: str) -> str | None:
     """The whole answer part when it is only an expression (module docstring, rule 4), else None."""
-    text = text.strip()
+    text = _EMPHASIS.sub(r"\1", text.strip())  # "**(B)**": markdown emphasis around the whole answer
     if not text or len(text) > MAX_EXPRESSION_CHARS:
         return None
     span = MATH_SPAN.fullmatch(text)

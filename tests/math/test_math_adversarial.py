@@ -57,7 +57,8 @@ WRONG = [
     # signs and negations
     ("-5", T + "\\boxed{5}"), ("5", T + "\\boxed{-5}"), ("5", T + "The answer is not 5."), ("5", T + "It is 6, not 5."),
     ("5", T + "5 is wrong."), ("7", T + "It's 5, it's 6, it's 7."), ("7", T + "It is not 5, it is 6, it is 7."),
-    ("4", T + "\\boxed{4}. The final answer isn't 4."),
+    ("4", T + "\\boxed{4}. The final answer isn't 4."), ("4", T + "\\boxed{4}. Oops, that was a mistake."),
+    ("4", T + "Answer: 4\n\nI made a mistake above."),
 ]
 
 # the right answer in the same styles, accepted
@@ -69,7 +70,8 @@ RIGHT = [
     ("x \\geq 5", T + "\\boxed{x \\geq 5}"), ("13", T + "\\boxed{12}\n\nWait, I made an error. The correct answer is 13."),
     ("A", T + "(A) John"), ("12", T + "When we simplify, we get $12$."), ("90\\%", T + "\\boxed{0.9}"),
     ("90\\%", T + "\\boxed{90}"), ("0.9", T + "\\boxed{90\\%}"), ("1234567", T + "\\boxed{1.234567 \\times 10^{6}}"),
-    ("6", T + "The answer isn't 5, it's 6."),
+    ("6", T + "The answer isn't 5, it's 6."), ("B", T + "Answer: B\n\nExplanation: A is wrong because it fails."),
+    ("B", T + "**(B)**"), ("12", T + "\\boxed{12}\n\nA common mistake is to forget the carry."),
 ]
 
 
