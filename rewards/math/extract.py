@@ -73,6 +73,8 @@ _DOUBT = re.compile(r"\b(?:wait|hmm+|recheck|re-check|double[- ]check|reconsider
 _RETRACTION = re.compile(r"\b(?:(?:that|this|it|which)(?:'s|\s+is|\s+was)\s+(?:wrong|incorrect|not\s+right"
                          r"|not\s+correct|a\s+mistake)|made\s+an?\s+(?:error|mistake)|my\s+mistake|actually,?\s+no|oops"
                          r"|(?:answer|it)\s+(?:isn't|is\s+not))\b", re.IGNORECASE)
+# a value contrasted with another: "B, not A", "5 (not 6)"
+_CONTRAST = re.compile(r"^\s*([^,;()]+?)\s*(?:,\s*|\(\s*)not\s+([^,;]+?)\)?\s*$", re.IGNORECASE)
 _EMPHASIS = re.compile(r"^(?:\*\*|__)([^*_]+)(?:\*\*|__)$")
 _MATH_START = re.compile(r"[\s*_:]*(?:\$|\\\(|\\\[|[-+]?\.?\d)")
 _JSON_ANSWER = re.compile(r"\"answer\"\s*:\s*(?:\"((?:[^\"\\\n]|\\.){0,200})\"|(-?\d[\d.,/eE+-]{0,60}))")
@@ -183,6 +185,9 @@ def _after_last_word(value: str) -> str:
     words = list(PROSE_WORD.finditer(masked))
     if not words:
         return value
+    contrast = _CONTRAST.match(masked)
+    if contrast and not PROSE_WORD.search(contrast.group(1) + " " + contrast.group(2)) and not HEDGE.search(masked):
+        return value[:contrast.end(1)].strip()  # "B, not A" states B ("5, not sure" does not)
     if NEGATION.search(masked):
         return ""  # "the answer is not 5" states no answer
     if HEDGE.search(masked):

@@ -261,3 +261,15 @@ def test_linear_time_on_labels_tags_markers_and_retractions():
     answers = [extract_answer(text).answer for text in texts]
     assert time.perf_counter() - t < 3.0
     assert answers[3] is None                   # "Step 1" repeated: labels, even where the window cuts one
+
+
+@pytest.mark.parametrize("completion, answer", [
+    (T + "The answer is B, not A.", "B"),                              # a value contrasted with another states it
+    (T + "The answer is 5 (not 6).", "5"),
+    (T + "The answer is 5, not sure.", None),                          # ... a hedge does not
+    (T + "The answer is 5, not 6 or 7.", None),
+    (T + "The answer is not 5, but 6.", None),
+    (T + "The answer is 5, not 6, not 7", None),
+])
+def test_contrasted_marker_values(completion, answer):
+    assert extract_answer(completion).answer == answer
