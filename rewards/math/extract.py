@@ -80,6 +80,7 @@ _MATH_START = re.compile(r"[\s*_:]*(?:\$|\\\(|\\\[|[-+]?\.?\d)")
 _JSON_ANSWER = re.compile(r"\"answer\"\s*:\s*(?:\"((?:[^\"\\\n]|\\.){0,200})\"|(-?\d[\d.,/eE+-]{0,60}))")
 _LEADING_MATH = re.compile(r"^(\$\$?|\\\(|\\\[)")
 _SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|\s+(?:because|since|as|which)\s")
+_SENTENCE_CUT = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n]")
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 _UNESCAPED_DOLLARS = re.compile(r"(?<!\\)\$\$")
 _CLOSERS = {"$$": "$$", "$": "$", "\\(": "\\)", "\\[": "\\]"}
@@ -263,7 +264,7 @@ def gold_answer(gold: str) -> str:
 def _doubted(text: str, start: int) -> bool:
     """Whether the text after the sentence that starts at `start` doubts or retracts it ("Answer: 12\nActually
     wait", "The answer is 12. But wait, let me recheck")."""
-    cut = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n]").search(text, start)
+    cut = _SENTENCE_CUT.search(text, start)
     return bool(cut and (_DOUBT.search(text, cut.end(), cut.end() + RETRACTION_CHARS)
                          or _RETRACTION.search(text, cut.end(), cut.end() + RETRACTION_CHARS)))
 
@@ -271,17 +272,19 @@ def _doubted(text: str, start: int) -> bool:
 def _marker_answer(text: str, after: int = 0) -> Extraction | None:
     """The last final-answer marker or JSON answer field that starts at or after `after` (module docstring, rule
     3); NO_ANSWER when its value is empty (negated), None when there is none."""
-    best: tuple[int, str, str] | None = None
-    for m in _MARKERS.finditer(text, after):
-        best = (m.start(), _marker_value(text[m.end():]), "marker")
-        doubted = _doubted(text, m.end())
-    for m in _JSON_ANSWER.finditer(text, after):
-        if best is None or m.start() > best[0]:
-            value = m.group(1) if m.group(1) is not None else m.group(2)
-            best = (m.start(), value.replace('\\"', '"').replace("\\\\", "\\").strip(), "json")
-    if best is None:
+    marker = json = None
+    for marker in _MARKERS.finditer(text, after):  # only the last one is read: linear time
+        pass
+    for json in _JSON_ANSWER.finditer(text, after):
+        pass
+    if marker is None and json is None:
         return None
-    if not best[1] or (best[2] == "marker" and doubted):
+    if json is not None and (marker is None or json.start() > marker.start()):
+        value = json.group(1) if json.group(1) is not None else json.group(2).rstrip(".,")
+        best = (json.start(), value.replace('\\"', '"').replace("\\\\", "\\").strip(), "json")
+    else:
+        best = (marker.start(), _marker_value(text[marker.end():]), "marker")  # type: ignore[union-attr]
+    if not best[1] or (best[2] == "marker" and _doubted(text, marker.end())):  # type: ignore[union-attr]
         return NO_ANSWER
     words = best[2] == "marker" and PROSE_WORD.search(MATH_SPAN.sub(" ", best[1]))
     source = "marker_or_prose" if words and prose_answer(best[1]) else best[2]

@@ -256,11 +256,13 @@ def test_linear_time_on_labels_tags_markers_and_retractions():
 
     texts = [T + ("\\boxed{1}" + " " * 150) * 5000 + "\\boxed{2}", T + "<answer>" * 50_000,
              T + "\\boxed{1}" + " final answer is" * 30_000, T + "Step 1 " * 60_000, T + "it's " * 50_000 + "5",
-             T + "\\boxed{1} (a) " * 20_000 + "\\boxed{2}", T + "\\boxed{1}" + " wrong" * 50_000, T + "答" * 100_000 + "5"]
+             T + "\\boxed{1} (a) " * 20_000 + "\\boxed{2}", T + "\\boxed{1}" + " wrong" * 50_000, T + "答" * 100_000 + "5",
+             T + "the answer is 5. " * 30_000, T + '"answer": 5, ' * 30_000]
     t = time.perf_counter()
     answers = [extract_answer(text).answer for text in texts]
     assert time.perf_counter() - t < 3.0
     assert answers[3] is None                   # "Step 1" repeated: labels, even where the window cuts one
+    assert answers[-2:] == ["5", "5"]           # only the last marker or JSON field is read
 
 
 @pytest.mark.parametrize("completion, answer", [
