@@ -31,7 +31,7 @@ TENTATIVE = re.compile(r"\b(?:guess(?:es|ed|ing)?|think|wait|if|whether|check(?:
 PROSE_NEGATION = re.compile(r"\b(?:doesn't|don't|didn't|won't|aren't|wasn't|weren't|fails?|failed|invalid"
                             r"|impossible|false|contradiction|excluded|rejected)\b", re.IGNORECASE)
 _PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n。！？]|(?=\b(?:Therefore|Thus|Hence|So)\b)")
-# clause boundaries; "it's"/"it is" starts a new clause only when math follows it: "not 10, it's 12" gives "12"
+# clause boundaries; "it's"/"it is" starts one only after a negation and before math: "not 10, it's 12" gives "12"
 _PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b|(?-i:\btherefore\b)|\b(?P<restate>it's|it\s+is)\b"
                            r"|因此|所以|因而|于是|答案[:：]?", re.IGNORECASE)
 _RESTATE = re.compile(r"\b(?:it's|it\s+is)\b", re.IGNORECASE)
@@ -43,7 +43,7 @@ _PROSE_ITEM = re.compile(r"\x00+|[-+]?\\[dt]?frac\s*\{[^{}]{1,40}\}\s*\{[^{}]{1,
 # a number that labels a step, case or part ("Step 4", "Case 2"), or numbers a list item or heading: never an answer
 LABEL = re.compile(r"\b(?:step|case|part|stage|phase|method|option|example|problem|question|exercise|section"
                    r"|chapter|lemma|theorem|claim|equation|figure|table|line|round|iteration|attempt|approach"
-                   r"|subcase|scenario)\s*#?\s*(\d+)|^[ \t>*#-]*(\d+)[.)](?=\s)", re.IGNORECASE | re.MULTILINE)
+                   r"|subcase|scenario)\s*#?\s*(\d+)|^[ \t>*#-]*(\d+)[.)](?=[ \t]+\S)", re.IGNORECASE | re.MULTILINE)
 # an answer part cut off mid-sentence (a dangling function word, or unbalanced braces) states no answer
 _DANGLING = re.compile(r"\b(?:and|or|the|a|an|of|to|by|with|for|is|are|was|we|then|so|but|that|which|in|on|at"
                        r"|from|as|into|gives|get|equals)\s*$", re.IGNORECASE)

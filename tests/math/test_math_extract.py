@@ -232,6 +232,8 @@ def test_labels_headings_plans_truncations_and_doubts_give_no_answer(completion)
 @pytest.mark.parametrize("completion, answer", [
     (T + "So x = 5", "So x = 5"),
     (T + "Step 2 gives the total. The total is 12.", "The total is 12"),
+    (T + "1. First we add.\n2. Then we get 42.\n", "Then we get 42"),    # a list number is a label ...
+    (T + "We add them up and get\n42.\n", "42"),                          # ... a number alone on its line is not
     (T + "The answer is 12.\n\nNote: " + "this follows from the formula above, " * 6 + "so it is always a good idea to "
      "double-check.", "12"),                                            # a doubt far after it
     (T + "\\boxed{12}. " + "This follows from the formula. " * 8 + "A common mistake is 13.", "12"),
