@@ -14,12 +14,16 @@
    ("\\boxed{255} ... Final Answer: The final answer is $10,455$" answers 10,455), and a retraction right after the
    last box ("Hmm, that's wrong.") leaves no answer.
 3. Without a box: the last explicit final-answer marker: "the answer is X", "final answer: X", a line starting
-   with "Answer: X" (or "Answer" and a math span), or a JSON field `"answer": "C"` / `"answer": 42`. X runs to the
+   with "Answer: X" (or "Answer" and a math span), its translation ("la réponse est X", "Antwort: X", "الإجابة هي X",
+   "उत्तर: X", "答案是X"; `rewards.math.languages`, whose negations and hedges reject as English ones do), or a JSON
+   field `"answer": "C"` / `"answer": 42`. An option letter that X opens with, followed only by reasons that
+   discard the other letters ("for sure D, it can't be A or B"), is X (`rewards.math.choices`). X runs to the
    end of its line or sentence; when that sentence is prose ("The largest $n$ is 34"), the answer is the math
    after its last word (34), and a negated sentence ("the answer is not 5") gives no answer. A leading math span is
    X only when the rest of its sentence holds no hedge or condition ("$12$ if $n$ is even and $13$ otherwise"); a
    doubt or retraction right after it ("Answer: 12\nActually wait") leaves no answer.
-4. Without a box or marker: an answer part that is only an expression (`3`, `x+3y-4=0`, `$\\frac12$`, one math
+4. Without a box or marker: a response that opens with an option letter and only explains it ("D. it can't be A or
+   B", "B。不是 A"; `rewards.math.choices`) is that letter; an answer part that is only an expression (`3`, `x+3y-4=0`, `$\\frac12$`, one math
    display, or a single token such as `\\text{odd}`) is that answer: at most two words of prose, and a digit, a
    math symbol or a single token, and no negation, failure verb ("fails"), tentative word ("trying", "if") or
    question mark.
@@ -46,6 +50,8 @@ import re
 from dataclasses import dataclass
 
 from rewards.base import answer_part
+from rewards.math.choices import leading_choice, marked_choice
+from rewards.math.languages import CJK_HEDGE, FOREIGN_HEDGE, FOREIGN_MARKER, UNKNOWN_SCRIPT
 from rewards.math.prose import (
     CONDITION,
     FOREIGN_WORD,
@@ -65,6 +71,7 @@ _MARKERS = re.compile(
     r"(?:(?:final|correct|right)\s+answer|(?:the|so|thus|hence|therefore)\s+answer)[*_]*\s*"
     r"(?:is(?![A-Za-z'’])|:|=)\s*:?"
     r"|^[ \t>*#_]*answer[*_]*\s*(?:[:：]|(?=\$|\\\(|\\\[))"
+    rf"|{FOREIGN_MARKER}\s*:?"  # "la réponse est", "Antwort:", "الإجابة هي", "उत्तर:", "答案是"
     , re.IGNORECASE | re.MULTILINE)
 _FINAL_MARKER = re.compile(r"(?:final|correct|right)\s+answer[*_]*\s*(?:is(?![A-Za-z'’])|:|=)", re.IGNORECASE)
 # a sentence after the last box that retracts it ("Hmm, that's wrong.", "Actually no, it's 13")
@@ -79,7 +86,7 @@ _EMPHASIS = re.compile(r"^(?:\*\*|__)([^*_]+)(?:\*\*|__)$")
 _MATH_START = re.compile(r"[\s*_:]*(?:\$|\\\(|\\\[|[-+]?\.?\d)")
 _JSON_ANSWER = re.compile(r"\"answer\"\s*:\s*(?:\"((?:[^\"\\\n]|\\.){0,200})\"|(-?\d[\d.,/eE+-]{0,60}))")
 _LEADING_MATH = re.compile(r"^(\$\$?|\\\(|\\\[)")
-_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|\s+(?:because|since|as|which)\s")
+_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[。！？]|\s+(?:because|since|as|which)\s")
 _SENTENCE_CUT = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n]")
 _UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 _UNESCAPED_DOLLARS = re.compile(r"(?<!\\)\$\$")
@@ -96,6 +103,10 @@ _LABEL_JOINER = re.compile(r"[\s$]*(?:\\text\s*\{)?(?![^{}]*\b(?:no|not|never|wr
 _BOX_LABEL = re.compile(r"(?:(?<![A-Za-z\\])[A-Za-z](?:_\{?\w{1,3}\}?)?'?\s*="
                         r"|(?:\bpart\s*)?\(\s*(?:[a-h]|i{1,3}|iv|v|vi)\s*\)\s*:?)(?:\s|\$|\\[(\[])*$", re.IGNORECASE)
 _OR = re.compile(r"\bor\b|\\lor|\\vee")
+# a run of letters (with their combining marks) of a script other than Latin: a word of prose
+_FOREIGN_LETTERS = re.compile(r"(?:[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff]|[\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0903"
+                              r"\u093a-\u094f\u0951-\u0957\u0962\u0963])+")
+_FOREIGN_HEDGE = re.compile(f"{FOREIGN_HEDGE}|{CJK_HEDGE}", re.IGNORECASE)
 _MATH_CHAR = re.compile(r"[\d\\$^_=+*/()\[\]{}<>|]")
 RETRACTION_CHARS = 200  # a retraction or doubt right after the final answer (within this many characters) voids it
 MAX_EXPRESSION_CHARS = 1000
@@ -109,7 +120,7 @@ class Extraction:
 
     answer: str | None
     candidates: tuple[str, ...] = ()
-    # "box", "marker", "json", "expression", "prose", "expression_or_prose" / "marker_or_prose" (read whole, else
+    # "box", "marker", "json", "expression", "choice", "prose", "expression_or_prose" / "marker_or_prose" (read whole, else
     # as prose) or "none"
     source: str = "none"
 
@@ -183,7 +194,9 @@ def _last_group(text: str, spans: list[tuple[str, int, int]]) -> Extraction:
 def _after_last_word(value: str) -> str:
     """In a prose sentence ("The largest $n$ is 34"), the math after its last word; else `value` unchanged."""
     masked = MATH_SPAN.sub(lambda m: "#" * len(m.group(0)), value)
-    words = list(PROSE_WORD.finditer(masked))
+    if UNKNOWN_SCRIPT.search(masked):
+        return ""  # a script whose negations are unknown states nothing that can be checked
+    words = sorted(list(PROSE_WORD.finditer(masked)) + list(_FOREIGN_LETTERS.finditer(masked)), key=lambda m: m.end())
     if not words:
         return value
     contrast = _CONTRAST.match(masked)
@@ -191,6 +204,8 @@ def _after_last_word(value: str) -> str:
         return value[:contrast.end(1)].strip()  # "B, not A" states B ("5, not sure" does not)
     if NEGATION.search(masked):
         return ""  # "the answer is not 5" states no answer
+    if _FOREIGN_HEDGE.search(masked):
+        return ""  # "7 oder 8", "ربما 92": read as alternatives only in English
     if HEDGE.search(masked):
         return value  # "5 or maybe 6": kept whole, so it reads as alternatives
     tail = value[words[-1].end():].strip(" \t:,;")
@@ -199,6 +214,9 @@ def _after_last_word(value: str) -> str:
 
 def _marker_value(tail: str) -> str:
     tail = tail.lstrip(" \t*_:")
+    choice = marked_choice(tail.split("\n", 1)[0][:MAX_EXPRESSION_CHARS])
+    if choice is not None:
+        return choice  # "for sure D, it can't be A or B" states D
     m = _LEADING_MATH.match(tail)
     if m:
         closer = _CLOSERS[m.group(1)]
@@ -321,5 +339,8 @@ def extract_answer(completion: str) -> Extraction:
     if alone is not None:
         words = PROSE_WORD.search(MATH_SPAN.sub(" ", alone))
         return Extraction(alone, (alone,), "expression_or_prose" if words and prose_answer(alone) else "expression")
+    letter = leading_choice(text)
+    if letter is not None:
+        return Extraction(letter, (letter,), "choice")
     clause = prose_answer(text)
     return NO_ANSWER if clause is None else Extraction(clause, (clause,), "prose")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from rewards.math.languages import CJK_HEDGE, CJK_NEGATION, FOREIGN_HEDGE, FOREIGN_NEGATION
+
 MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
 PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:or|and)\b)[A-Za-z]{2,}")
 # a word in a script other than Latin or Greek (Chinese, Arabic, Cyrillic, ...): prose, never math
@@ -14,11 +16,14 @@ FOREIGN_WORD = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff]{2,}")
 # prose in Chinese or Japanese is read like English prose, with its own negations and hedges (not, none, wrong,
 # or, question particles, maybe, if, suppose); prose in other scripts gives no answer: its negations are unknown
 _CJK_ONLY = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
-_CJK_REFUSAL = re.compile(r"[不没沒非否错錯无無或吗嗎呢？]|可能|如果|假设|假設|也许|也許")
-NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|incorrect)\b", re.IGNORECASE)
-HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably)\b", re.IGNORECASE)
+_CJK_REFUSAL = re.compile(f"{CJK_NEGATION}|{CJK_HEDGE}")
+# negations and hedges in English, and in the languages of `rewards.math.languages` (a French "n'est pas" or an
+# Arabic "ليس" rejects as "not" does)
+NEGATION = re.compile(rf"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|incorrect)\b|{FOREIGN_NEGATION}"
+                      rf"|{CJK_NEGATION}", re.IGNORECASE)
+HEDGE = re.compile(rf"\b(?:or|either|maybe|perhaps|possibly|probably)\b|{FOREIGN_HEDGE}|{CJK_HEDGE}", re.IGNORECASE)
 _PROSE_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|might|could|sure|unsure|likely"
-                          r"|unlikely)\b|\?", re.IGNORECASE)
+                          rf"|unlikely)\b|\?|{FOREIGN_HEDGE}", re.IGNORECASE)
 # a condition on the stated value ("12 when n is even", "13 otherwise")
 CONDITION = re.compile(r"\b(?:when|whenever|unless|otherwise|provided|depending)\b", re.IGNORECASE)
 # a sentence that tries, tests or supposes a value rather than stating it (also refused as a bare expression)

@@ -1,0 +1,91 @@
+"""Multiple-choice answers stated with their reasons: "D. it can't be A or B", "The answer is B, since A and C are
+wrong", "réponse est C non A", "B。不是 A" (pure string work, linear time).
+
+A leading option letter is the answer when everything after it only explains it, as lighteval's extractive match
+and simple-evals' `ANSWER_PATTERN_MULTICHOICE` read such responses (the first option letter after the answer word,
+or at the very start of the response), narrowed so that no hedge passes:
+- the letter (`D`, `(D)`, `**D**`) comes first, after at most a few words of certainty ("for sure", "clearly",
+  "option"); at the start of a response it must be followed by a delimiter (`D.`, `(D)`, `D:`, `D,`) so that the
+  article "A" never reads as an option;
+- every clause after it that names another letter rejects it: a negation or a verb of failure in any language of
+  `rewards.math.languages` ("can't be A or B", "A and C are wrong", "non A", "不是 A", "B fails");
+- no clause names another letter without rejecting it ("D. A is also right", "D, but B works too"), none doubts
+  or hedges ("maybe", "probably", "I think", "wait"), and none negates the stated letter ("D. Not D, though").
+"A or B", "either A or C" and "A, B" state no single letter here; the other extraction rules read them (as a
+hedge).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rewards.math.prose import NEGATION, PROSE_NEGATION
+
+# a few words of certainty before the letter: "for sure D", "clearly (C)", "option B"
+_FILLER = r"(?i:(?:for\s+sure|definitely|clearly|certainly|obviously|surely|indeed|option|choice|letter)[\s,:]+){0,2}"
+_LETTER = r"(?:\*\*|__)?(?:\(([A-J])\)|([A-J]))(?:\*\*|__)?"
+# after a marker the letter may be followed by a space ("réponse est C non A"); at the start of a response only by
+# a delimiter, or by a character of another script ("B。不是 A", "B不是 A")
+_MARKED = re.compile(rf"[\s*_:]*{_FILLER}{_LETTER}(?=$|[\s.,:;!)。，：；]|[^\W\d_A-Za-z\u00c0-\u024f])")
+_LEADING = re.compile(r"[\s>#*_]*(?:\(([A-J])\)|\*\*([A-J])\*\*|([A-J])(?=[.,:;)。，：；]|$|[^\W\d_A-Za-z\u00c0-\u024f]))")
+# another option letter in the explanation: a capital standing alone ("I think", "I'm" are the pronoun)
+_OTHER = re.compile(r"(?<![A-Za-z\\'’])\(?([A-J])\)?(?![A-Za-z'’])")
+_PRONOUN = re.compile(r"\s+[a-z]")
+# a clause boundary: a sentence end, a semicolon, a contrast, or a comma before a new clause (not before a listed
+# letter: "not A, B, or C" is one clause)
+_CLAUSE = re.compile(r"[.!?;\n。！？；]|\b(?:but|however|though|although|whereas|while|yet)\b"
+                     r"|[,，](?!\s*(?:(?:or|and|nor|ou|et|oder|und|o|y)\s+)?\(?[A-J]\)?\s*(?:[,，.;]|or\b|and\b|$))",
+                     re.IGNORECASE)
+# doubt, hedge or retraction anywhere in the explanation
+_DOUBT = re.compile(r"\b(?:maybe|perhaps|possibly|probably|might|could|likely|unlikely|sure|unsure|guess|think"
+                    r"|believe|wait|hmm+|actually|reconsider|recheck|oops|mistake|or\s+rather|instead)\b"
+                    r"|可能|也许|也許|吗|嗎|\?|？", re.IGNORECASE)
+_ALTERNATIVE = re.compile(r"\b(?:or|either|ou|o|oder|или)\b|或|أو|या", re.IGNORECASE)
+_DISCARD = re.compile(r"\b(?:eliminated?|ruled?\s+out|excluded?|rather\s+than|instead\s+of|contradicts?|makes?\s+no"
+                      r"\s+sense)\b", re.IGNORECASE)
+MAX_EXPLANATION_CHARS = 1000
+
+
+def _rejects(clause: str) -> bool:
+    return bool(NEGATION.search(clause) or PROSE_NEGATION.search(clause) or _DISCARD.search(clause))
+
+
+def _explained(letter: str, rest: str) -> str | None:
+    """`letter` when `rest` only explains it (module docstring), "" when it doubts or negates it, None when it
+    names another letter without rejecting it."""
+    if len(rest) > MAX_EXPLANATION_CHARS or _DOUBT.search(rest):
+        return ""
+    cuts = [0] + [m.end() for m in _CLAUSE.finditer(rest)] + [len(rest)]
+    for a, b in zip(cuts, cuts[1:]):
+        clause = rest[a:b]
+        named = {m.group(1) for m in _OTHER.finditer(clause)
+                 if not (m.group(0) == "I" and _PRONOUN.match(clause, m.end()))}
+        if not named:
+            if _ALTERNATIVE.search(clause):
+                return None  # "D, or rather ..." / "A or B"
+            continue
+        if not _rejects(clause):
+            return None
+        if letter in named:
+            return ""  # "D. Not D, though"
+    return letter
+
+
+def marked_choice(value: str) -> str | None:
+    """The option letter stated first in a final-answer marker's value ("for sure D, it can't be A or B"), "" when
+    its explanation doubts or negates it, None when the value states no single leading letter."""
+    m = _MARKED.match(value)
+    if m is None:
+        return None
+    letter = m.group(1) or m.group(2)
+    return _explained(letter, value[m.end():].lstrip(".,:;)。，：；*_ "))
+
+
+def leading_choice(text: str) -> str | None:
+    """The option letter that opens a response ("D. it can't be A or B", "B。不是 A") when the rest only explains
+    it; None otherwise."""
+    m = _LEADING.match(text)
+    if m is None:
+        return None
+    letter = next(g for g in m.groups() if g)
+    return _explained(letter, text[m.end():].lstrip(".,:;)。，：；*_ ")) or None
