@@ -23,11 +23,15 @@ from rewards.math.prose import NEGATION, PROSE_NEGATION
 
 # a few words of certainty before the letter: "for sure D", "clearly (C)", "option B"
 _FILLER = r"(?i:(?:for\s+sure|definitely|clearly|certainly|obviously|surely|indeed|option|choice|letter)[\s,:]+){0,2}"
+# a letter followed by a relation or an operator is a variable: "B = 5", "A + B"
+_NO_MATH = r"(?![\s*_]*[=<>+\-*/^_{\\≤≥≠])"
 _LETTER = r"(?:\*\*|__)?(?:\(([A-J])\)|([A-J]))(?:\*\*|__)?"
 # after a marker the letter may be followed by a space ("réponse est C non A"); at the start of a response only by
 # a delimiter, or by a character of another script ("B。不是 A", "B不是 A")
-_MARKED = re.compile(rf"[\s*_:]*{_FILLER}{_LETTER}(?=$|[\s.,:;!)。，：；]|[^\W\d_A-Za-z\u00c0-\u024f])")
-_LEADING = re.compile(r"[\s>#*_]*(?:\(([A-J])\)|\*\*([A-J])\*\*|([A-J])(?=[.,:;)。，：；]|$|[^\W\d_A-Za-z\u00c0-\u024f]))")
+_MARKED = re.compile(rf"[\s*_:]*{_FILLER}{_LETTER}(?=$|[\s.,:;!)。，：；]|[^\W\d_A-Za-z\u00c0-\u024f]){_NO_MATH}")
+# (a bare "I" opening a response is a heading numeral: "I. Introduction")
+_LEADING = re.compile(r"[\s>#*_]*(?:\(([A-J])\)|\*\*([A-J])\*\*|([A-HJ])(?=[.,:;)。，：；]|$|[^\W\d_A-Za-z\u00c0-\u024f]))"
+                      rf"{_NO_MATH}")
 # another option letter in the explanation: a capital standing alone ("I think", "I'm" are the pronoun)
 _OTHER = re.compile(r"(?<![A-Za-z\\'’])\(?([A-J])\)?(?![A-Za-z'’])")
 _PRONOUN = re.compile(r"\s+[a-z]")
@@ -43,6 +47,7 @@ _DOUBT = re.compile(r"\b(?:maybe|perhaps|possibly|probably|might|could|likely|un
 _ALTERNATIVE = re.compile(r"\b(?:or|either|ou|o|oder|или)\b|或|أو|या", re.IGNORECASE)
 _DISCARD = re.compile(r"\b(?:eliminated?|ruled?\s+out|excluded?|rather\s+than|instead\s+of|contradicts?|makes?\s+no"
                       r"\s+sense)\b", re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 MAX_EXPLANATION_CHARS = 1000
 
 
@@ -83,9 +88,11 @@ def marked_choice(value: str) -> str | None:
 
 def leading_choice(text: str) -> str | None:
     """The option letter that opens a response ("D. it can't be A or B", "B。不是 A") when the rest only explains
-    it; None otherwise."""
+    it, without numbers; None otherwise."""
     m = _LEADING.match(text)
     if m is None:
         return None
     letter = next(g for g in m.groups() if g)
+    if _DIGIT.search(text, m.end()):
+        return None  # an explanation with numbers may be a worked solution ("A. First, 2 + 3 = 5 ..."): prose reads it
     return _explained(letter, text[m.end():].lstrip(".,:;)。，：；*_ ")) or None

@@ -196,6 +196,8 @@ def _after_last_word(value: str) -> str:
     masked = MATH_SPAN.sub(lambda m: "#" * len(m.group(0)), value)
     if UNKNOWN_SCRIPT.search(masked):
         return ""  # a script whose negations are unknown states nothing that can be checked
+    if _FOREIGN_HEDGE.search(masked):
+        return ""  # "7 oder 8", "12 o 13", "ربما 92": read as alternatives only in English
     words = sorted(list(PROSE_WORD.finditer(masked)) + list(_FOREIGN_LETTERS.finditer(masked)), key=lambda m: m.end())
     if not words:
         return value
@@ -204,8 +206,6 @@ def _after_last_word(value: str) -> str:
         return value[:contrast.end(1)].strip()  # "B, not A" states B ("5, not sure" does not)
     if NEGATION.search(masked):
         return ""  # "the answer is not 5" states no answer
-    if _FOREIGN_HEDGE.search(masked):
-        return ""  # "7 oder 8", "ربما 92": read as alternatives only in English
     if HEDGE.search(masked):
         return value  # "5 or maybe 6": kept whole, so it reads as alternatives
     tail = value[words[-1].end():].strip(" \t:,;")

@@ -88,6 +88,7 @@ MARKED_WRONG = [
     ("92", "الإجابة ليست 92"), ("92", "Answer: ليس 92"), ("92", "الإجابة هي ربما 92"),
     ("67", "उत्तर: 67 नहीं"), ("67", "Answer: शायद 67"), ("5", "答案：不是 5"), ("5", "Answer: 不是 5"),
     ("5", "Answer: ไม่ใช่ 5"),  # a script without a vocabulary here: never read
+    ("12", "La respuesta es 12 o 13"), ("13", "Réponse : 12 ou 13"),
 ]
 
 
@@ -101,6 +102,15 @@ def test_negated_or_hedged_marked_answers_in_other_languages_are_rejected():
     assert [(r, v.correct) for (_, r), v in zip(MARKED_WRONG, verdicts) if v.correct] == []
 
 
+def test_letters_that_are_variables_or_headings_are_no_choice():
+    assert extract_answer(T + "The answer is B = 5").answer == "B = 5"  # a variable, not option B
+    assert leading_choice("I. Introduction. Here we go.") is None  # a heading numeral
+    assert leading_choice("A. First compute 2+3. The value is 5.") is None  # numbers: a worked solution
+    assert reasons([("5", T + "A. First compute 2+3. The value is 5.")]) == ["equal"]
+
+
 def test_english_words_that_look_foreign_still_read():
     assert extract_answer(T + "The smallest non-negative value is 0.").answer is not None
     assert extract_answer(T + "Answer: $\\pi/2$").answer == "\\pi/2"
+    assert extract_answer(T + "The distance from O is 5.").answer is not None  # "o" is Spanish "or" in lower case
+    assert extract_answer(T + "In SI units the mass is 5 kg.").answer is not None
