@@ -48,6 +48,7 @@ _ALTERNATIVE = re.compile(r"\b(?:or|either|ou|o|oder|или)\b|或|أو|या",
 _DISCARD = re.compile(r"\b(?:eliminated?|ruled?\s+out|excluded?|rather\s+than|instead\s+of|contradicts?|makes?\s+no"
                       r"\s+sense)\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+_SENTENCE_END = re.compile(r"[.!?;。！？；]")
 MAX_EXPLANATION_CHARS = 1000
 
 
@@ -55,9 +56,12 @@ def _rejects(clause: str) -> bool:
     return bool(NEGATION.search(clause) or PROSE_NEGATION.search(clause) or _DISCARD.search(clause))
 
 
-def _explained(letter: str, rest: str) -> str | None:
-    """`letter` when `rest` only explains it (module docstring), "" when it doubts or negates it, None when it
-    names another letter without rejecting it."""
+def _explained(letter: str, after: str) -> str | None:
+    """`letter` when the text `after` it only explains it (module docstring); "" when that text doubts or negates
+    it, or names another letter without rejecting it after a sentence end ("A. B is also right"); None when it
+    names another letter right after it ("A or B", "A, B": the other rules read the hedge)."""
+    rest = after.lstrip(".,:;)。，：；*_ ")
+    stated = bool(_SENTENCE_END.search(after, 0, len(after) - len(rest)))
     if len(rest) > MAX_EXPLANATION_CHARS or _DOUBT.search(rest):
         return ""
     cuts = [0] + [m.end() for m in _CLAUSE.finditer(rest)] + [len(rest)]
@@ -70,7 +74,7 @@ def _explained(letter: str, rest: str) -> str | None:
                 return None  # "D, or rather ..." / "A or B"
             continue
         if not _rejects(clause):
-            return None
+            return "" if stated or a > 0 else None
         if letter in named:
             return ""  # "D. Not D, though"
     return letter
@@ -83,7 +87,7 @@ def marked_choice(value: str) -> str | None:
     if m is None:
         return None
     letter = m.group(1) or m.group(2)
-    return _explained(letter, value[m.end():].lstrip(".,:;)。，：；*_ "))
+    return _explained(letter, value[m.end():])
 
 
 def leading_choice(text: str) -> str | None:
@@ -95,4 +99,4 @@ def leading_choice(text: str) -> str | None:
     letter = next(g for g in m.groups() if g)
     if _DIGIT.search(text, m.end()):
         return None  # an explanation with numbers may be a worked solution ("A. First, 2 + 3 = 5 ..."): prose reads it
-    return _explained(letter, text[m.end():].lstrip(".,:;)。，：；*_ ")) or None
+    return _explained(letter, text[m.end():]) or None

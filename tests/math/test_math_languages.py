@@ -39,6 +39,7 @@ CHOICE_WRONG = [
     ("D", "The answer is not D", "no_answer"),
     ("D", "The answer is D. Not D though, it's A.", "no_answer"),
     ("D", "D. A is also right.", "no_answer"),
+    ("A", "The answer is A. B is also correct.", "no_answer"),  # another letter named after the answer: a hedge
     ("D", "D, but B works too", "no_answer"),
     ("D", "D. Maybe B.", "no_answer"),
     ("D", "The answer is D, or maybe A", "no_answer"),
