@@ -48,6 +48,9 @@ _ALTERNATIVE = re.compile(r"\b(?:or|either|ou|o|oder|или)\b|或|أو|या",
 _DISCARD = re.compile(r"\b(?:eliminated?|ruled?\s+out|excluded?|rather\s+than|instead\s+of|contradicts?|makes?\s+no"
                       r"\s+sense)\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+_CONTRAST = re.compile(r"but|however|though|although|whereas|while|yet", re.IGNORECASE)
+# another letter listed right after the stated one: "A, B and C are wrong", "A or B"
+_LISTED = re.compile(r"(?:(?:and|or|nor|et|ou|und|oder|y|o|e|&)\s+)?\(?[A-J]\)?(?![A-Za-z'’])")
 _SENTENCE_END = re.compile(r"[.!?;。！？；]")
 MAX_EXPLANATION_CHARS = 1000
 
@@ -64,8 +67,12 @@ def _explained(letter: str, after: str) -> str | None:
     stated = bool(_SENTENCE_END.search(after, 0, len(after) - len(rest)))
     if len(rest) > MAX_EXPLANATION_CHARS or _DOUBT.search(rest):
         return ""
-    cuts = [0] + [m.end() for m in _CLAUSE.finditer(rest)] + [len(rest)]
-    for a, b in zip(cuts, cuts[1:]):
+    if not stated and _LISTED.match(rest):
+        return None  # "A, B and C are wrong": the letter is one of a list
+    bounds = list(_CLAUSE.finditer(rest))
+    cuts = [0] + [m.end() for m in bounds] + [len(rest)]
+    contrasts = [False] + [bool(_CONTRAST.fullmatch(m.group(0))) for m in bounds]
+    for a, b, contrast in zip(cuts, cuts[1:], contrasts):
         clause = rest[a:b]
         named = {m.group(1) for m in _OTHER.finditer(clause)
                  if not (m.group(0) == "I" and _PRONOUN.match(clause, m.end()))}
@@ -73,8 +80,8 @@ def _explained(letter: str, after: str) -> str | None:
             if _ALTERNATIVE.search(clause):
                 return None  # "D, or rather ..." / "A or B"
             continue
-        if not _rejects(clause):
-            return "" if stated or a > 0 else None
+        if contrast or not _rejects(clause):
+            return "" if stated or a > 0 else None  # "D, although A is not wrong": a concession
         if letter in named:
             return ""  # "D. Not D, though"
     return letter

@@ -23,6 +23,7 @@ CHOICE_RIGHT = [
     ("C", "Answer: (C) because B fails"),
     ("B", "The answer is B, since A and C are wrong"),
     ("B", "**B**. Not A, C, or D."),
+    ("D", "D. A, B and C are wrong"),
     ("C", "(C) A and B contradict the data, and D is ruled out by the second condition."),
     ("A", "A. The other options are wrong: B is excluded, C fails and D makes no sense."),
     ("C", "réponse est C non A"),
@@ -40,6 +41,8 @@ CHOICE_WRONG = [
     ("D", "The answer is D. Not D though, it's A.", "no_answer"),
     ("D", "D. A is also right.", "no_answer"),
     ("A", "The answer is A. B is also correct.", "no_answer"),  # another letter named after the answer: a hedge
+    ("A", "Answer: A, B and C are wrong.", "no_answer"),  # the letter is one of the discarded list
+    ("D", "The answer is D, although A is not wrong", "no_answer"),  # a concession is no discard
     ("D", "D, but B works too", "no_answer"),
     ("D", "D. Maybe B.", "no_answer"),
     ("D", "The answer is D, or maybe A", "no_answer"),
