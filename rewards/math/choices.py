@@ -59,12 +59,13 @@ def _rejects(clause: str) -> bool:
     return bool(NEGATION.search(clause) or PROSE_NEGATION.search(clause) or _DISCARD.search(clause))
 
 
-def _explained(letter: str, after: str) -> str | None:
+def _explained(letter: str, after: str, labelled: bool) -> str | None:
     """`letter` when the text `after` it only explains it (module docstring); "" when that text doubts or negates
     it, or names another letter without rejecting it after a sentence end ("A. B is also right"); None when it
-    names another letter right after it ("A or B", "A, B": the other rules read the hedge)."""
+    names another letter right after it ("A or B", "A, B": the other rules read the hedge). A `labelled` letter
+    (`(C)`, `**C**`) ends its statement as a sentence end does."""
     rest = after.lstrip(".,:;)。，：；*_ ")
-    stated = bool(_SENTENCE_END.search(after, 0, len(after) - len(rest)))
+    stated = (labelled and not after.lstrip(" ").startswith((",", "，"))) or bool(_SENTENCE_END.search(after, 0, len(after) - len(rest)))
     if len(rest) > MAX_EXPLANATION_CHARS or _DOUBT.search(rest):
         return ""
     if not stated and _LISTED.match(rest):
@@ -94,7 +95,7 @@ def marked_choice(value: str) -> str | None:
     if m is None:
         return None
     letter = m.group(1) or m.group(2)
-    return _explained(letter, value[m.end():])
+    return _explained(letter, value[m.end():], m.group(0).endswith((")", "*", "_")))
 
 
 def leading_choice(text: str) -> str | None:
@@ -106,4 +107,4 @@ def leading_choice(text: str) -> str | None:
     letter = next(g for g in m.groups() if g)
     if _DIGIT.search(text, m.end()):
         return None  # an explanation with numbers may be a worked solution ("A. First, 2 + 3 = 5 ..."): prose reads it
-    return _explained(letter, text[m.end():]) or None
+    return _explained(letter, text[m.end():], m.group(0).endswith((")", "*", "_"))) or None

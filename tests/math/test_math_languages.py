@@ -42,6 +42,7 @@ CHOICE_WRONG = [
     ("D", "D. A is also right.", "no_answer"),
     ("A", "The answer is A. B is also correct.", "no_answer"),  # another letter named after the answer: a hedge
     ("A", "Answer: A, B and C are wrong.", "no_answer"),  # the letter is one of the discarded list
+    ("A", "Answer: (A), B and C are wrong.", "no_answer"),
     ("D", "The answer is D, although A is not wrong", "no_answer"),  # a concession is no discard
     ("D", "D, but B works too", "no_answer"),
     ("D", "D. Maybe B.", "no_answer"),
