@@ -36,7 +36,7 @@ LANGUAGES: dict[str, Vocabulary] = {
                           "environ")),
     "german": Vocabulary(("antwort",), ("ist", "lautet"),
                          ("nicht", "kein", "keine", "keinen", "keiner", "nie", "niemals", "falsch"),
-                         ("oder", "vielleicht", "wahrscheinlich", "möglicherweise", "wenn", "falls", "angenommen",
+                         ("oder", "vielleicht", "wahrscheinlich", "möglicherweise", "wenn", "angenommen",
                           "ungefähr")),
     "spanish": Vocabulary(("respuesta",), ("es",),
                           ("no", "nunca", "ni", "tampoco", "ningún", "ninguno", "ninguna", "falso", "falsa",
