@@ -77,8 +77,8 @@ _ARABIC_CLITIC = r"(?:[وف](?=[\u0600-\u06ff]))?"  # "وليس" is "and not"
 
 def _words(words: list[str]) -> str:
     """One alternation of `words`, each standing alone (not inside a longer word)."""
-    # a word of one or two letters is matched in lower case only ("o", "si", "ne"; never "O", "SI", "NE")
-    body = "|".join(w if len(w) > 2 else f"(?-i:{w})" for w in sorted(words, key=len, reverse=True))
+    # a word of up to three letters is matched in lower case only ("o", "si", "mai"; never "O", "SI", "Mai")
+    body = "|".join(w if len(w) > 3 else f"(?-i:{w})" for w in sorted(words, key=len, reverse=True))
     return rf"(?<!{_WORD_CHAR}){_ARABIC_CLITIC}(?:{body})(?!{_WORD_CHAR})"
 
 
