@@ -94,11 +94,13 @@ CJK_NEGATION = r"[不没沒非否错錯无無]"
 CJK_HEDGE = r"[或吗嗎呢？]|可能|如果|假设|假設|也许|也許"
 # a final-answer marker in another language: the answer word, then its copula or a colon ("réponse est",
 # "Antwort:", "الإجابة هي", "उत्तर:", "答案是")
-# (a CJK answer word needs no boundary before it, and a copula may touch the number after it: "所以答案是5")
+# (a CJK answer word needs no boundary before it, and a copula may touch what follows it: "所以答案是5", "答案是A")
 _CJK_ANSWER = "|".join(LANGUAGES["chinese"].answer)
 _ANSWER_WORDS = "|".join(w for w in _all("answer") if w not in LANGUAGES["chinese"].answer)
+_CJK_COPULA = "|".join(LANGUAGES["chinese"].copula)
+_COPULA = "|".join(w for w in _all("copula") if w not in LANGUAGES["chinese"].copula)
 FOREIGN_MARKER = (rf"(?:(?<!{_WORD_CHAR})(?:{_ANSWER_WORDS})(?:\s+finale?)?|{_CJK_ANSWER})[*_]*\s*"
-                  rf"(?:(?:{'|'.join(_all('copula'))})(?![^\W\d_])|[:：=])")
+                  rf"(?:(?:{_COPULA})(?![^\W\d_])|{_CJK_COPULA}|[:：=])")
 # a letter of a script with no vocabulary here: Latin, Greek, Cyrillic, Arabic, Devanagari and CJK are known
 UNKNOWN_SCRIPT = re.compile(r"[^\W\d_\u0000-\u024f\u0370-\u03ff\u0400-\u04ff\u0600-\u06ff\u0900-\u097f"
                             r"\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")

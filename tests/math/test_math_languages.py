@@ -31,6 +31,7 @@ CHOICE_RIGHT = [
     ("B", "B不是 A"),
     ("C", "La réponse est C, pas A ni B."),
     ("B", "Die Antwort ist B, nicht A."),
+    ("A", "答案是A"), ("A", "الإجابة هي A"),
 ]
 
 CHOICE_WRONG = [
@@ -53,6 +54,7 @@ CHOICE_WRONG = [
     ("A", "B. it can't be A", "mismatch"),  # A only inside the discarded alternative
     ("C", "réponse est A non C", "mismatch"),
     ("B", "A。不是 B", "mismatch"),
+    ("A", "La réponse est A ou B", "no_answer"), ("A", "答案是A或B", "no_answer"),
 ]
 
 
