@@ -30,8 +30,8 @@ _LETTER = r"(?:\*\*|__)?(?:\(([A-J])\)|([A-J]))(?:\*\*|__)?"
 # a delimiter, or by a character of another script ("B。不是 A", "B不是 A")
 _MARKED = re.compile(rf"[\s*_:]*{_FILLER}{_LETTER}(?=$|[\s.,:;!)。，：；]|[^\W\d_A-Za-z\u00c0-\u024f]){_NO_MATH}")
 # (a bare "I" opening a response is a heading numeral: "I. Introduction")
-_LEADING = re.compile(r"[\s>#*_]*(?:\(([A-J])\)|\*\*([A-J])\*\*|([A-HJ])(?=[.,:;)。，：；]|$|[^\W\d_A-Za-z\u00c0-\u024f]))"
-                      rf"{_NO_MATH}")
+_LEADING = re.compile(r"[\s>#*_]*(?:\(([A-J])\)|\*\*([A-J])\*\*"
+                      rf"|([A-HJ])(?=[.,:;)。，：；]|$|[^\W\d_A-Za-z\u00c0-\u024f])){_NO_MATH}")
 # another option letter in the explanation: a capital standing alone ("I think", "I'm" are the pronoun)
 _OTHER = re.compile(r"(?<![A-Za-z\\'’])\(?([A-J])\)?(?![A-Za-z'’])")
 _PRONOUN = re.compile(r"\s+[a-z]")
@@ -42,7 +42,7 @@ _CLAUSE = re.compile(r"[.!?;\n。！？；]|\b(?:but|however|though|although|whe
                      re.IGNORECASE)
 # doubt, hedge or retraction anywhere in the explanation
 _DOUBT = re.compile(r"\b(?:maybe|perhaps|possibly|probably|might|could|likely|unlikely|sure|unsure|guess|think"
-                    r"|believe|wait|hmm+|actually|reconsider|recheck|oops|mistake|or\s+rather|instead)\b"
+                    r"|believe|wait|hmm+|actually|reconsider|recheck|oops|mistake|or\s+rather)\b"
                     r"|可能|也许|也許|吗|嗎|\?|？", re.IGNORECASE)
 _ALTERNATIVE = re.compile(r"\b(?:or|either|ou|o|oder|или)\b|或|أو|या", re.IGNORECASE)
 _DISCARD = re.compile(r"\b(?:eliminated?|ruled?\s+out|excluded?|rather\s+than|instead\s+of|contradicts?|makes?\s+no"
@@ -65,7 +65,8 @@ def _explained(letter: str, after: str, labelled: bool) -> str | None:
     names another letter right after it ("A or B", "A, B": the other rules read the hedge). A `labelled` letter
     (`(C)`, `**C**`) ends its statement as a sentence end does."""
     rest = after.lstrip(".,:;)。，：；*_ ")
-    stated = (labelled and not after.lstrip(" ").startswith((",", "，"))) or bool(_SENTENCE_END.search(after, 0, len(after) - len(rest)))
+    stated = ((labelled and not after.lstrip(" ").startswith((",", "，")))
+              or bool(_SENTENCE_END.search(after, 0, len(after) - len(rest))))
     if len(rest) > MAX_EXPLANATION_CHARS or _DOUBT.search(rest):
         return ""
     if not stated and _LISTED.match(rest):
