@@ -80,6 +80,8 @@ _DOUBT = re.compile(r"\b(?:wait|hmm+|recheck|re-check|double[- ]check|reconsider
 _RETRACTION = re.compile(r"\b(?:(?:that|this|it|which)(?:'s|\s+is|\s+was)\s+(?:wrong|incorrect|not\s+right"
                          r"|not\s+correct|a\s+mistake)|made\s+an?\s+(?:error|mistake)|my\s+mistake|actually,?\s+no|oops"
                          r"|(?:answer|it)\s+(?:isn't|is\s+not))\b", re.IGNORECASE)
+# a next sentence that corrects the answer: "The answer is 12. Not 12 though, ...", "... Actually 13."
+_CORRECTION = re.compile(r"\s*(?:not\s+(?:\$?[-+]?\d|\(?[A-J]\b)|actually\b)", re.IGNORECASE)
 # a value contrasted with another: "B, not A", "5 (not 6)"
 _CONTRAST = re.compile(r"^\s*([^,;()]+?)\s*(?:,\s*|\(\s*)not\s+([^,;]+?)\)?\s*$", re.IGNORECASE)
 _EMPHASIS = re.compile(r"^(?:\*\*|__)([^*_]+)(?:\*\*|__)$")
@@ -280,11 +282,12 @@ def gold_answer(gold: str) -> str:
 
 
 def _doubted(text: str, start: int) -> bool:
-    """Whether the text after the sentence that starts at `start` doubts or retracts it ("Answer: 12\nActually
-    wait", "The answer is 12. But wait, let me recheck")."""
+    """Whether the text after the sentence that starts at `start` doubts, retracts or corrects it ("Answer: 12\n
+    Actually wait", "The answer is 12. But wait, let me recheck", "The answer is 12. Actually 13.")."""
     cut = _SENTENCE_CUT.search(text, start)
     return bool(cut and (_DOUBT.search(text, cut.end(), cut.end() + RETRACTION_CHARS)
-                         or _RETRACTION.search(text, cut.end(), cut.end() + RETRACTION_CHARS)))
+                         or _RETRACTION.search(text, cut.end(), cut.end() + RETRACTION_CHARS)
+                         or _CORRECTION.match(text, cut.end())))
 
 
 def _marker_answer(text: str, after: int = 0) -> Extraction | None:

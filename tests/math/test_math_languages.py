@@ -109,6 +109,12 @@ def test_negated_or_hedged_marked_answers_in_other_languages_are_rejected():
     assert [(r, v.correct) for (_, r), v in zip(MARKED_WRONG, verdicts) if v.correct] == []
 
 
+def test_a_correction_right_after_a_marked_answer_voids_it():
+    pairs = [("12", T + "The answer is 12. Not 12 though, it is 13."), ("12", T + "The answer is 12. Actually 13."),
+             ("12", T + "The answer is 12. It is even.")]
+    assert reasons(pairs) == ["no_answer", "no_answer", "equal"]
+
+
 def test_letters_that_are_variables_or_headings_are_no_choice():
     assert extract_answer(T + "The answer is B = 5").answer == "B = 5"  # a variable, not option B
     assert leading_choice("I. Introduction. Here we go.") is None  # a heading numeral
