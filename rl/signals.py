@@ -57,6 +57,10 @@ class SigtermStop:
         line = (f"[signal] SIGTERM: stopping after the current step (grace {self.options.grace_s:g} s"
                 f"{', saving first if it fits' if self.options.save else ', without saving'})\n")
         os.write(2, line.encode())  # unbuffered, to fd 2: the handler may interrupt a write to stderr
+        # The overdue interrupt is a real SIGINT: make sure it raises even where SIGINT is ignored (a job started in
+        # the background by a non-interactive shell inherits SIG_IGN). Handlers run on the main thread, so this may
+        # set it; sigterm_stop restores the previous one.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         timer = threading.Timer(max(0.0, self.options.grace_s - MARGIN_S), self._overdue)
         timer.daemon = True
         timer.start()
@@ -114,11 +118,13 @@ def sigterm_stop(options: SigtermOptions) -> Iterator[SigtermStop]:
         yield stop
         return
     previous = signal.signal(signal.SIGTERM, stop.handle)
+    previous_int = signal.getsignal(signal.SIGINT)
     _CURRENT = stop
     try:
         yield stop
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
         _CURRENT = None
 
 

@@ -138,6 +138,22 @@ def test_sigterm_during_a_step_that_outlasts_the_grace_time_interrupts_it(capfd)
     assert "the step did not end within 0.5 s" in stop.line()
 
 
+def test_overdue_step_is_interrupted_even_where_sigint_is_ignored():
+    # A run started in the background by a non-interactive shell (`cmd &`) inherits SIGINT ignored.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with sigterm_stop(SigtermOptions(grace_s=3.5)) as stop:
+            stop.training = True
+            start = time.monotonic()
+            with pytest.raises(KeyboardInterrupt):
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(10)
+            assert time.monotonic() - start < 3
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # restored after the block
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_user_errors_are_one_line_with_status_2(capsys):
     from rl.data.loading import DataError
     from rl.pipeline import StageChangedError
