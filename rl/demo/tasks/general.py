@@ -161,12 +161,13 @@ def _draw_once(rng: random.Random) -> Item:
     for i, (*_, shape) in enumerate(made):
         if i != lapse:
             shape(lapsed)
-    lapsed.long = not draft.long if chosen[lapse].group == "length" else lapsed.long
+    if chosen[lapse].group == "length":  # forgetting a length limit: the other sentence length
+        lapsed.long = not draft.long
+    plan = [m[2].format(n=n) for m in made]
     row = {"prompt": [{"role": "user", "content": prompt}], "task": "general", "answer": None, "tests": None,
            "constraints": json.dumps(constraints)}
-    return Item(row=row, completion=_trace([m[2].format(n=n) for m in made], answer), key=key(row),
-                flawed=_trace([m[2].format(n=n) for i, m in enumerate(made) if i != lapse],
-                              render(topic, adjectives, lapsed)))
+    return Item(row=row, completion=_trace(plan, answer), key=key(row),
+                flawed=_trace(plan[:lapse] + plan[lapse + 1:], render(topic, adjectives, lapsed)))
 
 
 def _trace(plan: list[str], answer: str) -> str:
