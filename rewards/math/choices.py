@@ -37,7 +37,8 @@ _OTHER = re.compile(r"(?<![A-Za-z\\'’])\(?([A-J])\)?(?![A-Za-z'’])")
 _PRONOUN = re.compile(r"\s+[a-z]")
 # a clause boundary: a sentence end, a semicolon, a contrast, or a comma before a new clause (not before a listed
 # letter: "not A, B, or C" is one clause)
-_CLAUSE = re.compile(r"[.!?;\n。！？；]|\b(?:but|however|though|although|whereas|while|yet)\b"
+_CONTRAST_WORDS = r"but|however|though|although|whereas|while|yet"
+_CLAUSE = re.compile(rf"[.!?;\n。！？；]|\b(?:{_CONTRAST_WORDS})\b"
                      r"|[,，](?!\s*(?:(?:or|and|nor|ou|et|oder|und|o|y)\s+)?\(?[A-J]\)?\s*(?:[,，.;]|or\b|and\b|$))",
                      re.IGNORECASE)
 # doubt, hedge or retraction anywhere in the explanation
@@ -48,7 +49,7 @@ _ALTERNATIVE = re.compile(r"\b(?:or|either|ou|o|oder|или)\b|或|أو|या",
 _DISCARD = re.compile(r"\b(?:eliminated?|ruled?\s+out|excluded?|rather\s+than|instead\s+of|contradicts?|makes?\s+no"
                       r"\s+sense)\b", re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
-_CONTRAST = re.compile(r"but|however|though|although|whereas|while|yet", re.IGNORECASE)
+_CONTRAST = re.compile(_CONTRAST_WORDS, re.IGNORECASE)
 # another letter listed right after the stated one: "A, B and C are wrong", "A or B"
 _LISTED = re.compile(r"(?:(?:and|or|nor|et|ou|und|oder|y|o|e|&)\s+)?\(?[A-J]\)?(?![A-Za-z'’])")
 _SENTENCE_END = re.compile(r"[.!?;。！？；]")
