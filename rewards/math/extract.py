@@ -68,7 +68,8 @@ from rewards.math.prose import (
 
 _BOX = re.compile(r"\\(?:boxed|fbox)\b\s*")
 _MARKERS = re.compile(
-    r"(?:(?:final|correct|right)\s+answer|(?:the|so|thus|hence|therefore)\s+answer)[*_]*\s*"
+    r"(?:(?:final|correct|right)\s+answer|(?:correct|right)\s+(?:option|choice)|(?:the|so|thus|hence|therefore)\s+answer)"
+    r"[*_]*\s*"
     r"(?:is(?![A-Za-z'’])|:|=)\s*:?"
     r"|^[ \t>*#_]*answer[*_]*\s*(?:[:：]|(?=\$|\\\(|\\\[))"
     rf"|{FOREIGN_MARKER}\s*:?"  # "la réponse est", "Antwort:", "الإجابة هي", "उत्तर:", "答案是"

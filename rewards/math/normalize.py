@@ -30,15 +30,22 @@ _THIN_THOUSANDS = re.compile(r"(?<=\d)(?:\\,|\\ |\{,\}|\\!|\\;|,\\!\s*)(?=\d{3}(
 _PERCENT_WORD = re.compile(r"\s*(?:\\text\s*\{\s*)?(?:percent(?:age)?|pct)\s*\}?\s*$")
 _COMMA_THOUSANDS = re.compile(r"(?<![\d.,(\[])[1-9]\d{0,2}(?:,\d{3})+(?![\d,)\]])")
 _INLINE_DOLLAR = re.compile(r"(?<!\\)\$")
+# digits grouped by spaces, every group after the first of exactly three digits: `1 000 000` (not `2 3/4`, `1 2`)
+_SPACE_THOUSANDS = re.compile(r"(?<!\d )(?<![\d.,])[1-9]\d{0,2}(?: \d{3})+(?![\d/]|[.,]\d{3}| \d)")
+_DIGIT_GAP = re.compile(r"(?<=\d)\s+(?=\d)")
 _EMPTY_SET = re.compile(r"\\varnothing|\\emptyset|∅|\\\{\s*\\\}|^\{\s*\}$")
 # units dropped after any value when written as the answer's last token: in \text/\mathrm or after whitespace
 UNITS = ("mm|cm|dm|m|km|in|inch|inches|ft|feet|foot|yd|yards?|mi|miles?|mg|g|kg|grams?|kilograms?|lb|lbs|pounds?|oz"
          "|ounces?|s|sec|seconds?|min|minutes?|h|hr|hrs|hours?|days?|weeks?|months?|years?|ml|mL|l|L|liters?|litres?"
          "|gallons?|mph|kmh|km/h|m/s|cm/s|ft/s|km/hr|miles/hour|units?|square\\s+units|sq\\s+units|degrees?|rad|radians"
          "|dollars?|cents?|euros?|meters?|metres?|centimeters?|kilometers?|millimeters?|Hz|Pa")
+_TEXT_UNIT = rf"\\(?:text|mathrm|mbox|textrm|rm)\s*\{{\s*(?:~|\\[,;: ])?\s*(?:{UNITS})\s*\}}"  # `\mathrm{~km}`
+_UNIT_POWER = r"(?:\s*\^\s*\{?-?[1-3]\}?)?"
+# a unit, or a compound of units (`\text{ km}/\text{h}`, `\mathrm{~m} \cdot \mathrm{s}^{-2}`, `km / h`), ending the answer
 _UNIT_AFTER_VALUE = re.compile(
-    rf"(?<=\S)\s*(?:\\(?:text|mathrm|mbox|textrm|rm)\s*\{{\s*(?:{UNITS})\s*\}}|\s(?:{UNITS}))"
-    rf"(?:\s*\^\s*\{{?[23]\}}?)?\s*\.?$")
+    rf"(?<=\S)(?<![-+*/^=(\[{{])(?<!(?<!\\),)(?<!\\cdot)(?<!\\times)\s*(?:{_TEXT_UNIT}|[\s~](?:{UNITS})){_UNIT_POWER}"
+    rf"(?:\s*(?:/|\\cdot|\\[,;: ]|~)?\s*{_TEXT_UNIT}{_UNIT_POWER}|\s*/\s*(?:{UNITS}){_UNIT_POWER})*\s*\.?$")
+MAX_UNIT_CHARS = 200  # a unit is read in the answer's last characters only (bounded regex work)
 _DOLLAR = re.compile(r"\\\$|^\$(?=\d)")
 _NUMBER_PREFIX = r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:\\%|%)?"
 # a unit is a word of >=2 letters (or a one-letter SI unit) with an optional ^2/^3, after a number and a space
@@ -48,8 +55,11 @@ _UNIT_TAIL = re.compile(rf"^({_NUMBER_PREFIX})\s+{_UNIT_WORD}(?:\s+{_UNIT_WORD})
 _SCALE_WORDS = ("hundred thousand million billion trillion dozen score kilo mega giga lakh crore k squared cubed "
                 "factorial half halves third thirds quarter quarters fourth fourths fifth fifths sixth sixths seventh "
                 "sevenths eighth eighths ninth ninths tenth tenths hundredth hundredths thousandth thousandths "
-                "millionth millionths hundreds thousands millions billions trillions dozens").split()
-# a number followed by a word that scales or changes it: "5 thousand", "5 \\text{ squared}", "5 tenths"
+                "millionth millionths hundreds thousands millions billions trillions dozens "
+                # a constant, a function or an operation named in words: "5 pi" is 5π, never 5
+                "pi tau phi theta alpha beta gamma delta lambda sigma omega inverse reciprocal sqrt log ln exp sin cos "
+                "tan mod modulo choose").split()
+# a number followed by a word that scales or changes it: "5 thousand", "5 \\text{ squared}", "5 tenths", "5 pi"
 SCALED_NUMBER = re.compile(rf"\d\s*(?:\\(?:text|mathrm|mbox)\s*\{{\s*)?(?:{'|'.join(_SCALE_WORDS)})\b", re.IGNORECASE)
 _NOT_UNIT = frozenset("is are was were be not no nor never wrong incorrect false true maybe perhaps probably possibly "
                       "or and but if then than except minus plus times less more at least most about approximately "
@@ -98,11 +108,18 @@ def _whole_group(s: str) -> str | None:
     return None
 
 
+def _drop_unit(s: str) -> str:
+    """`s` without a recognised unit (or compound of units) at its end."""
+    tail = len(s) - min(len(s), MAX_UNIT_CHARS)
+    m = _UNIT_AFTER_VALUE.search(s, tail)
+    return s[:m.start()] if m else s
+
+
 def normalize(s: str) -> str:
     """Canonical string form of an answer (see module docstring). Idempotent."""
     s = strip_wrappers(s)
     s = _INLINE_DOLLAR.sub(" ", s)
-    s = _UNIT_AFTER_VALUE.sub("", s.strip())
+    s = _drop_unit(s.strip())
     s = _PERCENT_WORD.sub(r"\\%", s)
     s = _THIN_THOUSANDS.sub("", s)
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "")
@@ -122,6 +139,7 @@ def normalize(s: str) -> str:
     s = _DOLLAR.sub("", s)
     s = _COMMA_THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), s)
     s = " ".join(s.split())
+    s = _SPACE_THOUSANDS.sub(lambda m: m.group(0).replace(" ", ""), s)
     s = s.rstrip(".\\").strip()
     m = _UNIT_TAIL.match(s)
     if m and not _NOT_UNIT.intersection(s[m.end(1):].lower().replace(".", " ").split()):
@@ -132,8 +150,9 @@ def normalize(s: str) -> str:
 
 
 def compact(s: str) -> str:
-    """Whitespace-free form used for literal string equality."""
-    return "".join(s.split())
+    """Whitespace-free form used for literal string equality; a space between two digits is kept (`1 2` is not `12`,
+    and the mixed number `2 3/4` is not `23/4`)."""
+    return "\0".join("".join(part.split()) for part in _DIGIT_GAP.split(s))
 
 
 def choice_letter(s: str, strict: bool) -> str | None:

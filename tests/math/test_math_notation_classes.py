@@ -1,0 +1,58 @@
+"""Notation classes of real model outputs, each with right answers that must be accepted and wrong answers of the
+same shape that must stay rejected (a wrong answer accepted is worse than a right one rejected)."""
+
+import time
+
+import pytest
+
+from rewards.math import verify_batch
+from rewards.math.normalize import compact, normalize
+
+SLOW_OK = 20.0
+T = "<think>\nLet me work through this carefully.\n</think>\n\nWe compute step by step: $a + b = 7$.\n\n"
+
+
+def _check(right: list[tuple[str, str]], wrong: list[tuple[str, str]]) -> None:
+    start = time.monotonic()
+    verdicts = verify_batch(right + wrong, timeout_s=SLOW_OK)
+    assert time.monotonic() - start < 4 * SLOW_OK
+    rejected = [(p, v) for p, v in zip(right, verdicts) if not v.correct]
+    accepted = [(p, v) for p, v in zip(wrong, verdicts[len(right):]) if v.correct]
+    assert not rejected, rejected
+    assert not accepted, accepted
+
+
+def test_units_after_the_value_and_compound_units():
+    right = [("60", T + "$\\boxed{60 \\text{ km}/\\text{h}}$"), ("60", T + "$\\boxed{60 \\mathrm{~km} / \\mathrm{h}}$"),
+             ("36\\pi", T + "The volume is $\\boxed{36 \\pi \\mathrm{~cm}^{3}}$."),
+             ("9.8", T + "$\\boxed{9.8 \\mathrm{~m} \\cdot \\mathrm{s}^{-2}}$"), ("5", T + "\\boxed{5 km / h}"),
+             ("12", T + "$\\boxed{12\\ \\text{cm}^2}$"), ("60", T + "$\\boxed{60~\\text{km}}$")]
+    wrong = [("60", T + "$\\boxed{60 \\text{ km}/\\text{h} \\cdot 2}$"), ("3", T + "\\boxed{3 / s}"),
+             ("3", T + "\\boxed{3 \\cdot s}"), ("36", T + "$\\boxed{36 \\pi \\mathrm{~cm}^{3}}$"),
+             ("3", T + "\\boxed{3k}"), ("3", T + "\\boxed{3 \\text{ n}}")]
+    _check(right, wrong)
+
+
+def test_a_constant_or_function_named_in_words_is_not_a_unit():
+    wrong = [("5", T + "\\boxed{5 pi}"), ("5", T + "\\boxed{5 \\text{ pi}}"), ("4", T + "The area is 4 pi."),
+             ("3", T + "\\boxed{3 \\text{ inverse}}"), ("2", T + "\\boxed{2 theta}"), ("6", T + "\\boxed{6 choose 2}"),
+             ("7", T + "\\boxed{7 mod 3}"), ("2", T + "\\boxed{2 \\text{ sqrt } 3}")]
+    right = [("5", T + "\\boxed{5 apples}"), ("2", T + "So the equation has 2 roots."), ("3", T + "\\boxed{3 pies}")]
+    _check(right, wrong)
+
+
+def test_spaces_between_digits_are_thousands_only_in_groups_of_three():
+    assert normalize("1 500 000") == "1500000" and normalize("(1 000, 2)") == "(1000, 2)"
+    assert compact("1 2") != compact("12") and compact("2 3/4") != compact("23/4")
+    right = [("1500000", T + "\\boxed{1 500 000}"), ("1000", T + "\\boxed{1 000}"), ("\\frac{11}{4}", T + "\\boxed{2 3/4}"),
+             ("12345.5", T + "\\boxed{12 345.5}")]
+    wrong = [("12", T + "\\boxed{1 2}"), ("12", T + "The answer is 1 2."), ("23/4", T + "\\boxed{2 3/4}"),
+             ("1234", T + "\\boxed{1 234 5}"), ("123", T + "\\boxed{1 23}")]
+    _check(right, wrong)
+
+
+@pytest.mark.parametrize("marker", ["The correct option is", "The right choice is", "Correct option:"])
+def test_correct_option_markers(marker):
+    right = [("B", T + f"{marker} **(B)**."), ("B", T + f"{marker} B, since A fails.")]
+    wrong = [("B", T + f"{marker} (A)."), ("B", T + f"{marker} A or B."), ("B", T + f"{marker} not B.")]
+    _check(right, wrong)
