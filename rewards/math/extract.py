@@ -66,7 +66,7 @@ from rewards.math.prose import (
     prose_answer,
 )
 
-_BOX = re.compile(r"\\(?:boxed|fbox)\b\s*")
+_BOX = re.compile(r"\\(?:boxed|fbox|beginboxed)\b\s*")  # (`\beginboxed{}`: a box as models misspell it)
 _MARKERS = re.compile(
     r"(?:(?:final|correct|right)\s+answer|(?:correct|right)\s+(?:option|choice)|(?:the|so|thus|hence|therefore)\s+answer)"
     r"[*_]*\s*"

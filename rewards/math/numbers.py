@@ -1,5 +1,5 @@
-"""Simple numbers (integers, decimals, fractions, mixed numbers, percentages, scientific notation, small
-integer powers) and the
+"""Simple numbers (integers, decimals, fractions, mixed numbers, repeating decimals, percentages, scientific
+notation, small integer powers) and the
 tolerance rule, decided exactly with `fractions.Fraction` and without sympy.
 
 Tolerance rule: two exact values (integers, fractions, mixed numbers, and decimals whose fractional digits are all
@@ -39,6 +39,8 @@ _FRAC_ARGS = r"(?:\{\s*(\d+)\s*\}|(\d))\s*(?:\{\s*(\d+)\s*\}|(\d))"
 _LATEX_FRAC = re.compile(rf"^([+-]?)\s*(\d+\s*)?\\frac\s*{_FRAC_ARGS}$")
 _LATEX_NEG_FRAC = re.compile(rf"^\\frac\s*\{{\s*-\s*(\d+)\s*\}}\s*\{{\s*(\d+)\s*\}}$")
 _SLASH = re.compile(r"^([+-]?)(\d+\s+)?(\d+)\s*/\s*(\d+)$")
+# a repeating decimal, exact: `0.\overline{3}` = 1/3, `0.1\overline{6}` = 1/6, `0.\dot{3}`
+_REPEATING = re.compile(r"^([+-]?)(\d*)\.(\d*)\\(?:overline\s*\{(\d{1,40})\}|dot\s*\{?(\d)\}?)$")
 _PERCENT = re.compile(r"\s*(?:\\%|%|\\text\{\s*percent\s*\}|percent)$")
 
 
@@ -133,6 +135,12 @@ def _parse_plain(s: str) -> tuple[Fraction, bool, Fraction] | None:
     m = _LATEX_NEG_FRAC.match(s)
     if m:
         return _fraction("-", None, m.group(1), m.group(2))
+    m = _REPEATING.match(s)
+    if m and len(m.group(3)) <= MAX_DIGITS // 2:
+        sign, whole, fixed, repeated = m.group(1), m.group(2), m.group(3), m.group(4) or m.group(5)
+        value = int(whole or "0") + Fraction(int(fixed or "0"), 10 ** len(fixed)) + Fraction(
+            int(repeated), 10 ** len(fixed) * (10 ** len(repeated) - 1))
+        return (-value if sign == "-" else value), True, Fraction(1)
     m = _SLASH.match(s)
     if m:
         return _fraction(m.group(1), m.group(2), m.group(3), m.group(4))

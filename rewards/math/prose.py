@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import re
 
-from rewards.math.languages import CJK_HEDGE, CJK_NEGATION, FOREIGN_HEDGE, FOREIGN_NEGATION
+from rewards.math.languages import CJK_HEDGE, CJK_NEGATION, FOREIGN_HEDGE, FOREIGN_NEGATION, UNKNOWN_SCRIPT
 
 MATH_SPAN = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|\\\(.*?\\\)|\\\[.*?\\\]", re.DOTALL)
 PROSE_WORD = re.compile(r"(?<![\\A-Za-z])(?!(?:or|and)\b)[A-Za-z]{2,}")
 # a word in a script other than Latin or Greek (Chinese, Arabic, Cyrillic, ...): prose, never math
 FOREIGN_WORD = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff]{2,}")
 # prose in Chinese or Japanese is read like English prose, with its own negations and hedges (not, none, wrong,
-# or, question particles, maybe, if, suppose); prose in other scripts gives no answer: its negations are unknown
-_CJK_ONLY = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]")
+# or, question particles, maybe, if, suppose), and so is prose in the other scripts of `rewards.math.languages`
+# (Arabic, Devanagari, Cyrillic), with their words; prose in other scripts gives no answer: its negations are unknown
 _CJK_REFUSAL = re.compile(f"{CJK_NEGATION}|{CJK_HEDGE}")
 # negations and hedges in English, and in the languages of `rewards.math.languages` (a French "n'est pas" or an
 # Arabic "ليس" rejects as "not" does)
@@ -23,7 +23,7 @@ NEGATION = re.compile(rf"\b(?:not|no|never|neither|nor|cannot|can't|isn't|wrong|
                       rf"|{CJK_NEGATION}", re.IGNORECASE)
 HEDGE = re.compile(rf"\b(?:or|either|maybe|perhaps|possibly|probably)\b|{FOREIGN_HEDGE}|{CJK_HEDGE}", re.IGNORECASE)
 _PROSE_HEDGE = re.compile(r"\b(?:or|either|maybe|perhaps|possibly|probably|might|could|sure|unsure|likely"
-                          rf"|unlikely)\b|\?|{FOREIGN_HEDGE}", re.IGNORECASE)
+                          rf"|unlikely)\b|[?؟]|{FOREIGN_HEDGE}", re.IGNORECASE)
 # a condition on the stated value ("12 when n is even", "13 otherwise")
 CONDITION = re.compile(r"\b(?:when|whenever|unless|otherwise|provided|depending)\b", re.IGNORECASE)
 # a sentence that tries, tests or supposes a value rather than stating it (also refused as a bare expression)
@@ -35,13 +35,26 @@ TENTATIVE = re.compile(r"\b(?:guess(?:es|ed|ing)?|think|wait|if|whether|check(?:
 # a prose clause that rejects its value: the marker negations and verbs of failure
 PROSE_NEGATION = re.compile(r"\b(?:doesn't|don't|didn't|won't|aren't|wasn't|weren't|fails?|failed|invalid"
                             r"|impossible|false|contradiction|excluded|rejected)\b", re.IGNORECASE)
-_PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n。！？]|(?=\b(?:Therefore|Thus|Hence|So)\b)")
+_PROSE_SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|(?<=\d)\.(?=\s|$)|[!?\n。！？।؟]"
+                                 r"|(?=\b(?:Therefore|Thus|Hence|So)\b)")
 # clause boundaries; "it's"/"it is" starts one only after a negation and before math: "not 10, it's 12" gives "12"
 _PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b|(?-i:\btherefore\b)|\b(?P<restate>it's|it\s+is)\b"
-                           r"|因此|所以|因而|于是|答案[:：]?", re.IGNORECASE)
+                           r"|因此|所以|因而|于是|答案[:：]?"
+                           # "therefore" in the other languages of `rewards.math.languages`
+                           r"|(?<!\w)(?:لذا|لذلك|إذن|وبالتالي|इसलिए|अतः|поэтому|итак|следовательно|donc|daher|deshalb"
+                           r"|quindi|portanto|por\s+lo\s+tanto)(?!\w)", re.IGNORECASE)
+# a copula that states the value after it ("is", "est de", "هو", "是"); the value must follow it directly
+_STATES = re.compile(r"(?:(?<![^\W\d_])(?:is(?:\s+equal\s+to)?|are|was|equals|becomes|amounts\s+to|comes\s+to|est|sont"
+                     r"|vaut|ist|beträgt|es|son|é|è|равно|равен|равна|составляет)(?![^\W\d_])|هو|هي|يساوي|是|为|等于)"
+                     r"[\s*_:]*(?:(?:de|di|of)\s+)?[\s*_]*", re.IGNORECASE)
+_ASSIGNED = re.compile(r"=[\s*_]*$")
+_ASIDE = re.compile(r"\([^()\d\x00]{0,80}\)|（[^（）\d\x00]{0,80}）")
 _RESTATE = re.compile(r"\b(?:it's|it\s+is)\b", re.IGNORECASE)
 # what joins the numbers of a computation: "3 + 10 = 13", "5 \\times 3 = 15"
 _CHAIN_GAP = re.compile(r"(?:\s|[-+*/×÷=^()]|\\times|\\cdot|\\div)*")
+# a copula as the last link of a computation: "the result of 79 * 2 - 66 is 92", "79 * 2 - 66 هو **92**"
+_COPULA_GAP = re.compile(r"[\s*_]*(?:\b(?:is(?:\s+equal\s+to)?|equals|est|ist|es|é|è|равно|равен|равна)\b|هو|هي|是|为)"
+                         r"[\s*_:]*", re.IGNORECASE)
 # a math item of prose: a math display, a number, or a bare LaTeX fraction or root ("each part is \\frac{2}{5}")
 _PROSE_ITEM = re.compile(r"\x00+|[-+]?\\[dt]?frac\s*\{[^{}]{1,40}\}\s*\{[^{}]{1,40}\}|[-+]?\\sqrt\s*\{[^{}]{1,40}\}"
                          r"|[-+]?(?<![A-Za-z])\d(?:[\d.,/^]*\d)?%?")
@@ -72,11 +85,21 @@ def _unlabel(m: re.Match) -> str:
     return m.group(0)[:m.start(g) - m.start()] + "_" * len(m.group(g)) + m.group(0)[m.end(g) - m.start():]
 
 
+def _chain_end(gaps: list[str]) -> str | None:
+    """How the gaps between a clause's math items end a computation: "=" ("3 + 10 = 13"), "copula" (an operator
+    before it, then "is": "79 * 2 - 66 is 92"), or None when they form none."""
+    if not gaps or not all(_CHAIN_GAP.fullmatch(g) for g in gaps[:-1]):
+        return None
+    if _CHAIN_GAP.fullmatch(gaps[-1]) and "=" in gaps[-1]:
+        return "="
+    return "copula" if _COPULA_GAP.fullmatch(gaps[-1]) and any(g.strip(" ()") for g in gaps[:-1]) else None
+
+
 def _joined(clause: str, items: list[re.Match]) -> bool:
     """Whether a clause's math items form one item: separated only by spaces, or a computation whose last link is
-    `=` ("3 + 10 = 13")."""
+    `=` or a copula ("3 + 10 = 13", "79 * 2 - 66 is 92")."""
     gaps = [clause[a.end():b.start()] for a, b in zip(items, items[1:])]
-    return all(not g.strip() for g in gaps) or (all(_CHAIN_GAP.fullmatch(g) for g in gaps) and "=" in gaps[-1])
+    return all(not g.strip() for g in gaps) or _chain_end(gaps) is not None
 
 
 def arithmetic_chain(clause: str) -> str | None:
@@ -86,8 +109,11 @@ def arithmetic_chain(clause: str) -> str | None:
     masked = MATH_SPAN.sub(lambda m: "\x00" * len(m.group(0)), clause)
     items = list(_PROSE_ITEM.finditer(masked))
     gaps = [masked[a.end():b.start()] for a, b in zip(items, items[1:])]
-    if not gaps or not all(_CHAIN_GAP.fullmatch(g) for g in gaps) or "=" not in gaps[-1]:
+    end = _chain_end(gaps)
+    if end is None:
         return None
+    if end == "copula":  # "79 * 2 - 66 is 92" states "79 * 2 - 66 = 92"
+        return f"{clause[items[0].start():items[-2].end()]} = {clause[items[-1].start():items[-1].end()]}"
     return clause[items[0].start():items[-1].end()]
 
 
@@ -96,6 +122,30 @@ def _restates(sentence: str, m: re.Match) -> bool:
     the text since the previous "it's" holds a negation (so "it's 5, it's 6, it's 7" stays one hedged clause)."""
     since = max((p.end() for p in _RESTATE.finditer(sentence, 0, m.start())), default=0)
     return bool(_PROSE_ITEM.search(sentence, m.end()) and NEGATION.search(sentence, since, m.start()))
+
+
+def _items(text: str, clause: str, offset: int) -> list[re.Match]:
+    """The math items of a (masked) clause that starts at `offset` of `text`, less a short display that only names
+    the next item ("the pair $(x, y)$ that solves the system is $(7, 6)$")."""
+    found = list(_PROSE_ITEM.finditer(clause))
+    return [m for m, after in zip(found, found[1:] + [None])
+            if after is None or not _is_name(text[offset + m.start():offset + m.end()], clause[m.end():after.start()])]
+
+
+def _value_after_copula(clause: str, items: list[re.Match]) -> int | None:
+    """Where the value a clause states about a subject begins: its last item, right after its last copula ("the
+    probability of a number above 3 is 25%", "... est de **25%**"), when no earlier item is itself stated by a copula
+    or `=` ("x is 2 and y is 7", "x = 2 and the area is 7" state two values) and the subject does not end with an
+    item ("3 is 5" is an equation, false) nor starts with one (", it is 6, it is 7" after a restatement states
+    two). None otherwise."""
+    copulas = list(_STATES.finditer(clause))
+    if len(items) < 2 or not copulas or copulas[-1].end() != items[-1].start():
+        return None
+    starts = {m.start() for m in items}
+    if not clause[:items[0].start()].strip(" *_,:()") or not clause[items[-2].end():copulas[-1].start()].strip(" *_()") \
+            or any(c.end() in starts for c in copulas[:-1]) or any(_ASSIGNED.search(clause, max(0, m.start() - 20), m.start()) for m in items):
+        return None
+    return copulas[-1].end()
 
 
 def prose_answer(text: str) -> str | None:
@@ -118,17 +168,29 @@ def prose_answer(text: str) -> str | None:
     clauses = [m for m in _PROSE_CLAUSE.finditer(sentence) if not m.group("restate") or _restates(sentence, m)]
     start = clauses[-1].end() if clauses else 0
     clause = sentence[start:]
-    found = list(_PROSE_ITEM.finditer(clause))
-    offset = cut + start
-    items = [m for m, after in zip(found, found[1:] + [None])  # a name before the value: "the pair $(x, y)$ is"
-             if after is None or not _is_name(text[offset + m.start():offset + m.end()], clause[m.end():after.start()])]
-    joined = _joined(clause, items)
+    items = _items(text, clause, cut + start)
     negated = NEGATION.search(clause) or PROSE_NEGATION.search(clause)
-    if FOREIGN_WORD.search(sentence) and (_CJK_ONLY.search(sentence) or _CJK_REFUSAL.search(sentence)):
+    # an aside without math in a clause before the stated one ("3 birds (assuming none left), so 3 + 10 = 13") is
+    # no hedge on it
+    checked = _ASIDE.sub(" ", sentence[:start]) + clause
+    joined = _joined(clause, items)
+    stated_at = None if joined else _value_after_copula(clause, items)
+    if stated_at is not None:  # "the probability of more than 3 is 25%" states 25%
+        start += stated_at
+        clause = sentence[start:]
+        items, joined = _items(text, clause, cut + start), True
+    offset = cut + start
+    if FOREIGN_WORD.search(sentence) and (UNKNOWN_SCRIPT.search(sentence) or _CJK_REFUSAL.search(checked)):
         return None
     conditioned = items and CONDITION.search(clause, items[-1].end())
     if HEADING.match(masked, masked.rfind("\n", 0, cut + 1) + 1):
         return None  # a heading ("## Step 5: Compute the area") is not an answer
-    if not items or not joined or _PROSE_HEDGE.search(sentence) or TENTATIVE.search(sentence) or negated or conditioned:
+    if not items or not joined or _PROSE_HEDGE.search(checked) or TENTATIVE.search(checked) or negated or conditioned:
         return None
-    return FOREIGN_WORD.sub(" ", text[cut + start:end]).strip().rstrip(".!。").strip() or None
+    gaps = [clause[a.end():b.start()] for a, b in zip(items, items[1:])]
+    if _chain_end(gaps) == "copula":  # the copula as `=`, so that the computation is read and checked as one
+        stated = f"{text[cut + start:offset + items[-2].end()]} = {text[offset + items[-1].start():end]}"
+    else:
+        stated = text[cut + start:end]
+    stated = FOREIGN_WORD.sub(" ", stated).replace("**", " ").replace("__", " ")  # markdown emphasis is no math
+    return stated.strip().rstrip(".!。।").strip() or None

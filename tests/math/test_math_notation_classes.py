@@ -56,3 +56,40 @@ def test_correct_option_markers(marker):
     right = [("B", T + f"{marker} **(B)**."), ("B", T + f"{marker} B, since A fails.")]
     wrong = [("B", T + f"{marker} (A)."), ("B", T + f"{marker} A or B."), ("B", T + f"{marker} not B.")]
     _check(right, wrong)
+
+
+def test_a_value_stated_by_a_copula_after_a_computation_or_a_subject():
+    right = [("92", T + "So, the result of 79 * 2 - 66 is **92**."), ("5", T + "So 2 + 3 is 5."),
+             ("25\\%", T + "En conclusion, la probabilité d'obtenir plus que 3 deux fois de suite est de **25%**."),
+             ("12", T + "The area of a 3 by 4 rectangle is 12 square units."), ("60", T + "After 3 weeks the total is 60.")]
+    wrong = [("93", T + "So, the result of 79 * 2 - 66 is 93."), ("5", T + "So 2 + 2 is 5."), ("5", T + "So 3 is 5."),
+             ("7", T + "x is 2 and y is 7."), ("7", T + "x = 2 and the area is 7."), ("7", T + "It is not 5, it is 6, it is 7."),
+             ("12", T + "The area of a 3 by 4 rectangle is not 12."), ("12", T + "The area of a 3 by 4 rectangle is 12 or 13."),
+             ("12", T + "The area for side 3 is 12 and for side 4 is 16."), ("60", T + "After 3 weeks the total is 60 thousand."),
+             ("8", T + "It is not true that the sum of 3 and 4 is 8.")]
+    _check(right, wrong)
+
+
+def test_prose_in_arabic_hindi_and_russian_is_read_with_their_negations_and_hedges():
+    arabic = "لذا، ناتج العملية الحسابية 79 * 2 - 66 هو **{}**."
+    hindi = "इसलिए, गणना करें: [ 56 + 11 = 67 ] इसलिए, दुकान में अब 67 कमीजें {}हैं।"
+    right = [("92", T + "ثم نطرح 66 من النتيجة السابقة: 158 - 66 = 92 " + arabic.format(92)), ("67", T + hindi.format("")),
+             ("92", T + "Итак, результат 79 * 2 - 66 равен 92."),
+             ("13", T + "因此，现在篱笆上总共有3只鸟（假设鸟的数量没有变化）和10只鹳鸟，所以一共有3 + 10 = 13只鸟和鹳鸟。")]
+    wrong = [("93", T + arabic.format(93)), ("92", T + "لذا، الناتج ليس 92."), ("92", T + "لذا، الناتج ربما 92."),
+             ("67", T + hindi.format("नहीं ")), ("67", T + "इसलिए, दुकान में शायद 67 कमीजें हैं।"),
+             ("67", T + "इसलिए, दुकान में 67 या 68 कमीजें हैं।"), ("92", T + "Итак, результат не 92."),
+             ("92", T + "Итак, результат, возможно, 92."), ("92", T + "Итак, результат 92 или 93."),
+             ("5", T + "ดังนั้น คำตอบคือ 5"),  # Thai: its negations are unknown, nothing is read
+             ("13", T + "因此，现在篱笆上总共有3只鸟（假设鸟的数量没有变化）和10只鹳鸟，所以一共有3 + 10 = 13只鸟或鹳鸟。"),
+             ("13", T + "There are 3 birds (maybe) and 10 storks, so there are 3 + 10 = 13 birds.")]
+    _check(right, wrong)
+
+
+def test_repeating_decimals_and_misspelt_boxes():
+    right = [("\\frac13", T + "\\boxed{0.\\overline{3}}"), ("\\frac16", T + "\\boxed{0.1\\overline{6}}"),
+             ("1", T + "\\boxed{0.\\overline{9}}"), ("\\frac{8}{7}", T + "\\boxed{1.\\overline{142857}}"),
+             ("8\\sqrt{6}", T + "\\beginboxed{8\\sqrt{6}}")]
+    wrong = [("\\frac13", T + "\\boxed{0.\\overline{6}}"), ("\\frac13", T + "\\boxed{0.\\overline{33}3}"),
+             ("\\frac16", T + "\\boxed{0.\\overline{16}}"), ("8\\sqrt{6}", T + "\\beginboxed{8\\sqrt{5}}")]
+    _check(right, wrong)
