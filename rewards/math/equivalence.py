@@ -102,6 +102,39 @@ def _structured(gold: str, answer: str, rel_tol: float) -> str | None:
     return "equal" if all(_same_element(g, a, rel_tol) for g, a in zip(ge, ae)) else "mismatch"
 
 
+def _names(s: str) -> set[str]:
+    """The names a list of assignments assigns (`x = 1, x = 2` -> {"x"})."""
+    return {compact(claim(item).name) for item in split_top_level(s)}
+
+
+def expand_pm(s: str) -> str:
+    """A list whose items hold one `\\pm` (or `\\mp`) as the list of both values (`\\frac{-1 \\pm \\sqrt{13}}{4}` ->
+    `\\frac{-1 + \\sqrt{13}}{4}, \\frac{-1 - \\sqrt{13}}{4}`): math-verify can't parse a `\\pm` inside a fraction."""
+    if bracket_kind(s) is not None or ("\\pm" not in s and "\\mp" not in s):
+        return s
+    out = []
+    for item in split_top_level(s):
+        if item.count("\\pm") + item.count("\\mp") == 1:
+            out += [item.replace("\\pm", "+").replace("\\mp", "-"), item.replace("\\pm", "-").replace("\\mp", "+")]
+        else:
+            out.append(item)
+    return ", ".join(out)
+
+
+def _parsed_whole(parsed: list, s: str) -> bool:
+    """Whether math-verify's parse of `s` reads all of it: a list of n values must give a collection of at most n
+    (math-verify falls back to the first part it can parse: `x = \\frac{1}{2}, x = \\frac{-1 \\pm 3}{4}` gave 1/2)."""
+    from sympy import FiniteSet, Tuple, Union
+
+    items = len(split_top_level(s)) if bracket_kind(s) is None else 1
+    value = parsed[0]
+    if items < 2:
+        return True
+    size = len(value.args) if isinstance(value, Union) else len(value) if isinstance(
+        value, (FiniteSet, Tuple, list, tuple, set)) else items + 1
+    return size <= items
+
+
 def prepare(gold: str, answer: str) -> tuple[str, str, tuple[tuple[str, str], ...]] | str:
     """Relations resolved on normalised strings: inequalities joined by "or" become interval unions, groups of
     assignments (`p=5,q=2;p=7,q=2`) become tuples (`(5, 2), (7, 2)`), lists of assignments (`x=3, y=-2`) their
@@ -119,6 +152,8 @@ def prepare(gold: str, answer: str) -> tuple[str, str, tuple[tuple[str, str], ..
             _ALTERNATIVES.search(answer) and len(split_top_level(answer)) == len(split_top_level(gold[1:-1])):
         answer = f"({answer})"  # a bare list `1, 3` is the tuple `(1, 3)` it lists, as math-verify reads it
     if gv is not None and av is not None:
+        if len(_names(gold) | _names(answer)) == 1:  # `x = 1/2, x = 3`: the solutions of one unknown, a set
+            return ", ".join(gv), ", ".join(av), ()
         return gold, answer, ()
     gc, ac = claim(gold), claim(answer)
     if ac.equation:
@@ -130,6 +165,19 @@ def prepare(gold: str, answer: str) -> tuple[str, str, tuple[tuple[str, str], ..
     return gc.value, ac.value, ac.checks
 
 
+def _half_open_value(s: str) -> bool:
+    """Whether `s` is one value in a half-open pair of brackets, `[v)` or `(v]`: an interval without its comma."""
+    if len(s) < 3 or s[0] + s[-1] not in ("[)", "(]"):
+        return False
+    depth = 0
+    for i, ch in enumerate(s):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if depth == 0 and i < len(s) - 1:
+            return False  # the first bracket closes before the end: `(a)(b]`
+    return len(split_top_level(s[1:-1])) == 1
+
+
 def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None:
     """Decide normalised `gold` vs `answer` with string and exact-number rules only; None when undecided."""
     if compact(gold) == compact(answer):
@@ -139,6 +187,8 @@ def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None
     relation, gold_relation = _LEADING_RELATION.match(answer), _LEADING_RELATION.match(gold)
     if relation and (gold_relation is None or relation.group(0) != gold_relation.group(0)):
         return "mismatch"
+    if _half_open_value(answer) and not _half_open_value(gold):
+        return "mismatch"  # `[\\frac{1}{3})` is no value (math-verify drops the brackets)
     if too_large(answer) and not too_large(gold):
         return "resource_limit"  # beyond evaluation (`9^{9^{9}}`): a wrong answer, counted with the timeouts
     letter = choice_letter(gold, strict=True)
@@ -278,16 +328,19 @@ def _install_exact_numeric_eq() -> None:
 
 
 def _approximates(value, written: str, parsed) -> bool:
-    """Whether the decimal `written` (claimed `value \\approx written`) is `value` rounded or truncated to the digits
-    it shows; a non-literal approximation must be within 1 %."""
+    """Whether the decimal `written` (claimed `value \\approx written`) is `value` rounded (to the nearest) or
+    truncated to the digits it shows (an integer: rounded); a non-literal approximation must be within 1 %."""
     m = _DECIMAL_LITERAL.match(written.strip())
     v, w = value.doit().evalf(30), parsed.doit().evalf(30)
     if not (v.is_number and w.is_number):
         return False
     if m is None:
         return bool(abs(v - w) <= 0.01 * max(abs(v), abs(w)))
-    unit = 10.0 ** -len(m.group(1)) if m.group(1) else 0.5
-    return bool(abs(v - w) <= unit)
+    digits = len(m.group(1)) if m.group(1) else 0
+    unit = 10.0 ** -digits
+    rounded = abs(v - w) <= unit / 2 * (1 + 1e-9)  # 0.577 for 0.57735 (not 0.578)
+    truncated = digits > 0 and v * w >= 0 and abs(w) <= abs(v) < abs(w) + unit  # 0.66 for 2/3
+    return bool(rounded or truncated)
 
 
 def _chain_holds(chain: str, rel_tol: float) -> bool:
@@ -351,8 +404,9 @@ def equivalent(gold: str, answer: str, rel_tol: float = REL_TOL, prose: bool = F
     if is_set_like(g) and bracket_kind(a) is None:  # `1 or 2` / `1 and 2` as a list
         a = ", ".join(split_top_level(a))
         g = g if bracket_kind(g) else ", ".join(split_top_level(g))
+    g, a = expand_pm(g), expand_pm(a)
     gp, ap = _mv_parse(g), _mv_parse(a)
-    if not gp or not ap:
+    if not gp or not ap or not (_parsed_whole(gp, g) and _parsed_whole(ap, a)):
         return "mismatch"
     if checks and not _claim_holds(ap[0], checks, rel_tol):
         return "mismatch"  # a false equation or an approximation of another value

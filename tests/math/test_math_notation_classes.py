@@ -93,3 +93,28 @@ def test_repeating_decimals_and_misspelt_boxes():
     wrong = [("\\frac13", T + "\\boxed{0.\\overline{6}}"), ("\\frac13", T + "\\boxed{0.\\overline{33}3}"),
              ("\\frac16", T + "\\boxed{0.\\overline{16}}"), ("8\\sqrt{6}", T + "\\beginboxed{8\\sqrt{5}}")]
     _check(right, wrong)
+
+
+def test_plus_minus_lists_are_read_whole():
+    gold = "$$x = \\frac{1}{2}, x = \\frac{-1 \\pm \\sqrt{13}}{4}$$"
+    right = [(gold, T + "\\boxed{x = \\frac{1}{2}, x = \\frac{-1 \\pm \\sqrt{13}}{4}}"),
+             (gold, T + "\\boxed{\\frac{1}{2}, \\frac{-1 + \\sqrt{13}}{4}, \\frac{-1 - \\sqrt{13}}{4}}"),
+             ("\\frac{-1 \\pm \\sqrt{13}}{4}", T + "\\boxed{\\frac{-1 - \\sqrt{13}}{4}, \\frac{-1 + \\sqrt{13}}{4}}"),
+             ("1 \\pm \\sqrt{2}", T + "\\boxed{1 + \\sqrt{2}, 1 - \\sqrt{2}}")]
+    wrong = [(gold, T + "\\boxed{x = \\frac{1}{2}, x = \\frac{-1 \\pm \\sqrt{13}}{5}}"),
+             (gold, T + "\\boxed{x = \\frac{1}{2}, x = \\frac{1 \\pm \\sqrt{13}}{4}}"),
+             (gold, T + "\\boxed{x = \\frac{1}{2}}"), ("\\frac{-1 \\pm \\sqrt{13}}{4}", T + "\\boxed{\\frac{-1 \\pm \\sqrt{13}}{5}}"),
+             ("\\frac{-1 \\pm \\sqrt{13}}{4}", T + "\\boxed{\\frac{-1 + \\sqrt{13}}{4}}"),
+             ("1, 1 \\pm \\sqrt{2}", T + "\\boxed{1, 2 \\pm \\sqrt{2}}"), ("\\pm 2", T + "\\boxed{\\pm 3}")]
+    _check(right, wrong)
+
+
+def test_an_approximation_is_the_value_rounded_or_truncated_and_brackets_need_an_interval():
+    right = [("\\frac{\\sqrt{3}}{3}", T + "\\boxed{\\frac{\\sqrt{3}}{3} \\approx 0.577}"),
+             ("\\frac{2}{3}", T + "\\boxed{\\frac{2}{3} \\approx 0.67}"), ("\\frac{2}{3}", T + "\\boxed{\\frac{2}{3} \\approx 0.66}"),
+             ("-\\frac{2}{3}", T + "\\boxed{-\\frac{2}{3} \\approx -0.67}"), ("[1, 3)", T + "\\boxed{[1, 3)}")]
+    wrong = [("\\frac{\\sqrt{3}}{3}", T + "\\boxed{\\frac{\\sqrt{3}}{3} \\approx 0.578}"),
+             ("\\frac{2}{3}", T + "\\boxed{\\frac{2}{3} \\approx 0.68}"), ("-\\frac{2}{3}", T + "\\boxed{-\\frac{2}{3} \\approx -0.68}"),
+             ("\\frac{13}{4}", T + "\\boxed{\\frac{13}{4} \\approx 4}"),
+             ("\\frac13", T + "$\\boxed{\\left[ \\frac{1}{3} \\right)}$"), ("5", T + "\\boxed{(5]}")]
+    _check(right, wrong)
