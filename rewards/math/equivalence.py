@@ -18,6 +18,7 @@ from rewards.math.normalize import (
     compact,
     is_set_like,
     normalize,
+    option_value,
     split_top_level,
     text_answer,
 )
@@ -156,8 +157,8 @@ def prepare(gold: str, answer: str) -> tuple[str, str, tuple[tuple[str, str], ..
             return ", ".join(gv), ", ".join(av), ()
         return gold, answer, ()
     gc, ac = claim(gold), claim(answer)
-    if ac.equation:
-        return (gold, answer, ()) if gc.equation else "mismatch"
+    if ac.equation:  # an equation equals an equation, or an assignment as one (`2x + y = 3` for `y = 3 - 2x`)
+        return (gold, answer, ()) if gc.equation or (gc.name and not gc.checks) else "mismatch"
     if gc.equation:
         return gold, (ac.value if not ac.name else answer), ac.checks
     if ac.name and gc.name and compact(ac.name) != compact(gc.name):
@@ -182,6 +183,7 @@ def quick_decide(gold: str, answer: str, rel_tol: float = REL_TOL) -> str | None
     """Decide normalised `gold` vs `answer` with string and exact-number rules only; None when undecided."""
     if compact(gold) == compact(answer):
         return "equal"
+    gold = option_value(gold, answer)
     if _brace_depth(answer) > MAX_BRACE_DEPTH:
         return "mismatch"
     relation, gold_relation = _LEADING_RELATION.match(answer), _LEADING_RELATION.match(gold)
@@ -393,6 +395,7 @@ def equivalent(gold: str, answer: str, rel_tol: float = REL_TOL, prose: bool = F
         answer = found
     _install_exact_numeric_eq()
     g, a = normalize(gold), normalize(answer)
+    g = option_value(g, a)
     decided = quick_decide(g, a, rel_tol)
     if decided is not None:
         return decided

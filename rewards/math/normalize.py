@@ -168,6 +168,15 @@ def choice_letter(s: str, strict: bool) -> str | None:
     return m.group(1) if m else None
 
 
+def option_value(gold: str, answer: str) -> str:
+    """A gold option led by its letter (`(C) 12`, `C. x = 42`, `C Cecile`) against an answer that names no letter is
+    graded by the option's own text (`12`); any other gold is returned unchanged."""
+    m = _LETTER_LEAD.match(gold) or _GOLD_LETTER_LEAD.match(gold)
+    if m is None or choice_letter(answer, strict=False) is not None or not gold[m.end():].strip():
+        return gold
+    return gold[m.end():].strip()
+
+
 def text_answer(s: str) -> str | None:
     """Lower-cased words when a normalised answer is short text (e.g. `Monday`, `no solution`), else None.
 

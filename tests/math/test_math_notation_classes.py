@@ -118,3 +118,12 @@ def test_an_approximation_is_the_value_rounded_or_truncated_and_brackets_need_an
              ("\\frac{13}{4}", T + "\\boxed{\\frac{13}{4} \\approx 4}"),
              ("\\frac13", T + "$\\boxed{\\left[ \\frac{1}{3} \\right)}$"), ("5", T + "\\boxed{(5]}")]
     _check(right, wrong)
+
+
+def test_a_lettered_gold_option_also_matches_its_own_text_and_equations_match_assignments():
+    right = [("\\textbf{(C) }12", T + "\\boxed{12}"), ("\\textbf{(C) }12", T + "\\boxed{C}"), ("C. x = 42", T + "\\boxed{42}"),
+             ("C Cecile", T + "\\boxed{\\text{Cecile}}"), ("y = -2x + 3", T + "\\boxed{2x + y = 3}")]
+    wrong = [("\\textbf{(C) }12", T + "\\boxed{13}"), ("\\textbf{(C) }12", T + "\\boxed{D}"), ("\\textbf{(C) }12", T + "\\boxed{D. 12}"),
+             ("C. x = 42", T + "\\boxed{43}"), ("C Cecile", T + "\\boxed{\\text{Alina}}"), ("y = -2x + 3", T + "\\boxed{2x + y = 4}"),
+             ("x = 2", T + "\\boxed{x^2 = 4}"), ("x = 2", T + "\\boxed{5 = 2}"), ("x = 2", T + "\\boxed{2 + 3 = 5}")]
+    _check(right, wrong)
