@@ -30,7 +30,7 @@ CONDITION = re.compile(r"\b(?:when|whenever|unless|otherwise|provided|depending)
 TENTATIVE = re.compile(r"\b(?:guess(?:es|ed|ing)?|think|wait|if|whether|check(?:s|ed|ing)?|test(?:s|ed|ing)?"
                        r"|let\s+(?:me|us)|let's|consider(?:s|ed|ing)?|candidates?|verif(?:y|ies|ied|ying)|recheck"
                        r"|double[- ]check|ask(?:s|ed)?"
-                       r"|suppos(?:e|es|ed|ing)|assum(?:e|es|ed|ing)|need(?:s|ed)?|tr(?:y|ies|ied|ying))\b",
+                       r"|suppos(?:e|es|ed|ing)|assum(?:e|es|ed|ing)|need(?:s|ed)?|tr(?:y|ies|ied|ying)|attempt(?:s|ed|ing)?)\b",
                        re.IGNORECASE)
 # a prose clause that rejects its value: the marker negations and verbs of failure
 PROSE_NEGATION = re.compile(r"\b(?:doesn't|don't|didn't|won't|aren't|wasn't|weren't|fails?|failed|invalid"
@@ -47,6 +47,10 @@ _PROSE_CLAUSE = re.compile(r";|\bwhich\b|\bbut\b|(?-i:\btherefore\b)|\b(?P<resta
 _STATES = re.compile(r"(?:(?<![^\W\d_])(?:is(?:\s+equal\s+to)?|are|was|equals|becomes|amounts\s+to|comes\s+to|est|sont"
                      r"|vaut|ist|beträgt|es|son|é|è|равно|равен|равна|составляет)(?![^\W\d_])|هو|هي|يساوي|是|为|等于)"
                      r"[\s*_:]*(?:(?:de|di|of)\s+)?[\s*_]*", re.IGNORECASE)
+# a note, check or aside after the answer ("(Note: 10 of them are symmetric.)", "Check: 3 + 4 = 7.")
+_NOTE = re.compile(r"\s*(?:\(|(?:note|remark|check|verification|sanity\s+check|p\.?\s?s\.?)\b)", re.IGNORECASE)
+_SUBJECT_WORD = re.compile(rf"{PROSE_WORD.pattern}|{FOREIGN_WORD.pattern}")
+_NOT_SUBJECT = frozenset("so thus hence therefore then and now finally clearly also it this that which here we".split())
 _ASSIGNED = re.compile(r"=[\s*_]*$")
 _ASIDE = re.compile(r"\([^()\d\x00]{0,80}\)|（[^（）\d\x00]{0,80}）")
 _RESTATE = re.compile(r"\b(?:it's|it\s+is)\b", re.IGNORECASE)
@@ -135,15 +139,16 @@ def _items(text: str, clause: str, offset: int) -> list[re.Match]:
 def _value_after_copula(clause: str, items: list[re.Match]) -> int | None:
     """Where the value a clause states about a subject begins: its last item, right after its last copula ("the
     probability of a number above 3 is 25%", "... est de **25%**"), when no earlier item is itself stated by a copula
-    or `=` ("x is 2 and y is 7", "x = 2 and the area is 7" state two values) and the subject does not end with an
-    item ("3 is 5" is an equation, false) nor starts with one (", it is 6, it is 7" after a restatement states
-    two). None otherwise."""
+    or `=` ("x is 2 and y is 7", "x = 2 and the area is 7" state two values), and the subject names something: a
+    word besides openers and pronouns ("the number of ways to pick 2 of 4 is 6"; not "So 3 is 5", an equation, nor
+    "6, it is 7" after a restatement). None otherwise."""
     copulas = list(_STATES.finditer(clause))
     if len(items) < 2 or not copulas or copulas[-1].end() != items[-1].start():
         return None
     starts = {m.start() for m in items}
-    if not clause[:items[0].start()].strip(" *_,:()") or not clause[items[-2].end():copulas[-1].start()].strip(" *_()") \
-            or any(c.end() in starts for c in copulas[:-1]) or any(_ASSIGNED.search(clause, max(0, m.start() - 20), m.start()) for m in items):
+    subject = [w.group(0).lower() for w in _SUBJECT_WORD.finditer(clause, 0, copulas[-1].start())]
+    if not set(subject) - _NOT_SUBJECT or any(c.end() in starts for c in copulas[:-1]) or any(
+            _ASSIGNED.search(clause, max(0, m.start() - 20), m.start()) for m in items):
         return None
     return copulas[-1].end()
 
@@ -158,7 +163,7 @@ def prose_answer(text: str) -> str | None:
     end = len(masked)
     for cut in reversed([0] + [m.end() for m in _PROSE_SENTENCE_END.finditer(masked)]):
         sentence = masked[cut:end]
-        if _PROSE_ITEM.search(sentence):
+        if _PROSE_ITEM.search(sentence) and not _NOTE.match(sentence):  # a note after the answer is no answer
             break
         end = cut
     else:

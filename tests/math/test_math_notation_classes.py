@@ -61,12 +61,21 @@ def test_correct_option_markers(marker):
 def test_a_value_stated_by_a_copula_after_a_computation_or_a_subject():
     right = [("92", T + "So, the result of 79 * 2 - 66 is **92**."), ("5", T + "So 2 + 3 is 5."),
              ("25\\%", T + "En conclusion, la probabilité d'obtenir plus que 3 deux fois de suite est de **25%**."),
-             ("12", T + "The area of a 3 by 4 rectangle is 12 square units."), ("60", T + "After 3 weeks the total is 60.")]
+             ("12", T + "The area of a 3 by 4 rectangle is 12 square units."), ("60", T + "After 3 weeks the total is 60."),
+             ("6", T + "The number of ways to pick 2 of 4 is 6."),
+             ("2", T + "Thus the remainder when $2^{10}$ is divided by $7$ is $2$."),
+             ("12", T + "Thus there are 12 ways. (Note: 10 of them are symmetric.)"),
+             ("3", T + "So x = 3. Check: 3 + 4 = 7.")]
     wrong = [("93", T + "So, the result of 79 * 2 - 66 is 93."), ("5", T + "So 2 + 2 is 5."), ("5", T + "So 3 is 5."),
              ("7", T + "x is 2 and y is 7."), ("7", T + "x = 2 and the area is 7."), ("7", T + "It is not 5, it is 6, it is 7."),
              ("12", T + "The area of a 3 by 4 rectangle is not 12."), ("12", T + "The area of a 3 by 4 rectangle is 12 or 13."),
              ("12", T + "The area for side 3 is 12 and for side 4 is 16."), ("60", T + "After 3 weeks the total is 60 thousand."),
-             ("8", T + "It is not true that the sum of 3 and 4 is 8.")]
+             ("8", T + "It is not true that the sum of 3 and 4 is 8."), ("4", T + "The number of ways to pick 2 of 4 is 6."),
+             ("7", T + "Thus the remainder when $2^{10}$ is divided by $7$ is $2$."),
+             ("10", T + "Thus there are 12 ways. (Note: 10 of them are symmetric.)"), ("7", T + "So x = 3. Check: 3 + 4 = 7."),
+             ("6", T + "The number of ways to pick 2 of 4 was 6 in my first attempt."),
+             ("6", T + "Maybe the number of ways to pick 2 of 4 is 6."),
+             ("6", T + "The number of ways to pick 2 of 4 is at least 6."), ("6", T + "The number of ways to pick 2 of 4 is 6 or 12.")]
     _check(right, wrong)
 
 
