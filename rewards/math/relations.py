@@ -4,7 +4,8 @@
   is reduced to the value it claims plus the side conditions that must hold for the claim to be true. The left side
   is dropped only when it is a name: a bare variable (`x`, `a_n`, `x'`, `\\alpha`), a function application
   (`f(3)`, `P(x, y)`), a tuple of variables (`(x, y) = (3, 4)`), or a geometric name (`AB`, `\\angle APC`).
-  `5 = 2`, `2+3 = 5` and `x+3y-4 = 0` stay equations, which equal only an equation.
+  A computation without letters (`2+3 = 5`) claims its last value when every link holds (`5 = 2` is false).
+  `x+3y-4 = 0` stays an equation, which equals only an equation.
 - `assignments(s)`: `x=3, y=-2` -> the values `['3', '-2']` (every item assigns a name).
 - `inequality_union(s)`: `x \\le -1 \\text{ or } x \\ge 3` -> `(-\\infty,-1] \\cup [3,\\infty)`.
 """
@@ -40,6 +41,8 @@ _LESS_EQ = {"<=", "\\le", "\\leq", "\\leqslant"}
 _GREATER = {">", "\\gt"}
 _GREATER_EQ = {">=", "\\ge", "\\geq", "\\geqslant"}
 MAX_UNION_CHARS = 400  # inequality answers are short; bounds the regex work on long answers
+_COMMANDS = re.compile(r"\\[A-Za-z]+")
+_LETTERS = re.compile(r"[A-Za-z]")
 _GROUP_WORD = re.compile(r"\s+(?:and|or)\s+")
 _CONJUNCTION = re.compile(r"\band\b|\\land|\\wedge|\\cap")
 
@@ -94,6 +97,9 @@ def claim(s: str) -> Claim:
         name, parts, ops = parts[0], parts[1:], ops[1:]
     elif len(parts) == 2 and ops == [EQ] and is_name(parts[1]):
         name, parts, ops = parts[1], parts[:1], []
+    elif set(ops) == {EQ} and not any(_LETTERS.search(_COMMANDS.sub("", p)) for p in parts):
+        # a computation (`2 + 3 = 5`, `\\frac{1}{2} \\cdot 10 = 5`) claims its last value, if every link holds
+        return Claim(parts[-1], "", tuple((EQ, p) for p in parts[:-1]))
     elif EQ in ops:
         return Claim(s, equation=True)
     return Claim(parts[0], name, tuple(zip(ops, parts[1:])))

@@ -136,3 +136,13 @@ def test_a_lettered_gold_option_also_matches_its_own_text_and_equations_match_as
              ("C. x = 42", T + "\\boxed{43}"), ("C Cecile", T + "\\boxed{\\text{Alina}}"), ("y = -2x + 3", T + "\\boxed{2x + y = 4}"),
              ("x = 2", T + "\\boxed{x^2 = 4}"), ("x = 2", T + "\\boxed{5 = 2}"), ("x = 2", T + "\\boxed{2 + 3 = 5}")]
     _check(right, wrong)
+
+
+def test_a_true_computation_states_its_last_value():
+    right = [("5", T + "\\boxed{2+3 = 5}"), ("5", T + "\\boxed{\\frac{1}{2} \\cdot 10 = 5}"), ("2", T + "\\boxed{\\sqrt{4} = 2}"),
+             ("2\\cdot 3 = 6", T + "\\boxed{6}")]
+    wrong = [("6", T + "\\boxed{2+3 = 6}"), ("5", T + "\\boxed{2+3 = 6}"), ("2", T + "\\boxed{5 = 2}"), ("5", T + "\\boxed{5 = 2}"),
+             ("5", T + "\\boxed{2 + 3 = 5 = 6}"), ("2", T + "\\boxed{\\sqrt{4} = -2}"),
+             ("\\frac{1}{2^{60}}", T + "\\boxed{2^{-60} = \\frac{1}{2^{61}}}"), ("101", T + "\\boxed{a+2z = 2z + a = 101}"),
+             ("x = 2", T + "\\boxed{2 + 3 = 5}"), ("$7 = 11a+c$", "$11a+c$")]
+    _check(right, wrong)
