@@ -22,6 +22,9 @@ Added on 2026-12-03 (second round; half of these rows are held out, by a hash wi
 - huggingface/trl `tests/test_rewards.py` (Apache-2.0): `accuracy_reward` and `reasoning_accuracy_reward` cases
   with a parsable gold.
 
+Rows where this project's verifier disagrees with the reference on purpose, or where the case is broken, carry a
+`note` saying why (`NOTES`); their expectation stays the reference's own.
+
 The reference's own gold/prediction strings are kept verbatim: `response` is the prediction exactly as the
 reference grader received it (a bare answer, a `$...$` span, a boxed solution or prose).
 
@@ -166,6 +169,35 @@ OPEN_R1_CASES = [  # (completion, solution, reward)
 ]
 
 
+_FALSE_LINK = "by design: a chain with a false link states no value (issue 8: a false equation is wrong)"
+# Why rewards.math disagrees with a reference expectation, on purpose ("by design: ...") or because the case is
+# broken ("malformed: ..."); written into the row as `note` (the expectation stays the reference's own).
+NOTES = {
+    ("$10/9$", "Answer $ \\frac{1}{2} \\$ = \\frac{10}{9} $"): "by design: a false equation (1/2 = 10/9) is wrong (issue 8)",
+    ("$x = 11$", "$x = 5+5+1 = 7 =11$"): _FALSE_LINK,
+    ("$x = 1/3$", "$x = 5+5+1 = 1/3 \\approx 11$"): _FALSE_LINK,
+    ("$z = 1 + 1 = 2$", "$z = 3+3 = 2$"): _FALSE_LINK,
+    ("$1/3$", "$x=1/3\\approx1.3$"): "by design: 1.3 is no rounding of 1/3, an approximation of another value is wrong",
+    ("$\\frac{9.5}{3.14159}$", "$\\frac{9.5}{3.14159} \\approx 3.01$"):
+        "by design: 9.5/3.14159 = 3.0239..., so 3.01 approximates another value",
+    ("10, 4, -2", "4, 10, -2"): "by design: a bare list is compared as a set, as math-verify does (hendrycks' test "
+                                "compares strings)",
+    ("0.1, 4, 2", "4, .1, 2"): "by design: a bare list is compared as a set, as math-verify does (hendrycks' test "
+                               "compares strings)",
+    ("42", " ".join("\\boxed{9}" for _ in range(400)) + " \\boxed{42}"):
+        "by design: boxes joined only by spaces are one group, so a flood of boxes is a hedge",
+    ("B", "Let's think step by step. It's not A because it doesn't make sense, therefore I think it's B"):
+        "by design: 'I think' is tentative, and a letter in prose without a marker is read only at the start",
+    ("220", "Réponse: Janeth aura encore 220 $ à payer d'ici 12 mois."):
+        "by design: the marked sentence states two values (220 and 12 months)",
+    ("\\\\boxed{W(n) = 1 \\\\text{ and } W(n) = -1", "W(x)=1orW(x)=-1"):
+        "malformed: the gold is an unclosed box with doubled backslashes; the answer runs words together in another "
+        "variable",
+    ("$1 - \\frac{1}{\\mathrm{e}}$", "$1 + \\frac{1}{\\mathrm{e}}$"):
+        "malformed: mislabelled in the source (1 - 1/e is not 1 + 1/e)",
+}
+
+
 def _literal(node: ast.expr):
     """A literal table; f-strings that format `math` values (`f"{math.sqrt(17):.15f}"`) are evaluated too, and a
     name such as `Language.FRENCH` is kept as its source text."""
@@ -275,7 +307,8 @@ def main() -> int:
         if key in seen:
             continue
         seen.add(key)
-        out.append({**{k: v for k, v in row.items() if k != "second_round"}, "split": split_of(row)})
+        note = {"note": NOTES[key]} if key in NOTES else {}
+        out.append({**{k: v for k, v in row.items() if k != "second_round"}, "split": split_of(row), **note})
     args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out))
     print(f"{len(out)} cases -> {args.out} ({sum(r['split'] == 'heldout' for r in out)} held out)")
     return 0

@@ -7,7 +7,12 @@ Data sets (each line: gold, response, expected verdict):
   benchmarks/build_math_reference.py), reported separately for its `tune` split and its `heldout` split (the
   README's notes say which held-out cases informed tuning).
 
-Reports, per data set and split (and, for the reference cases, per source repository), for this verifier, plain
+Rows may carry a `note`: why this verifier disagrees with the expectation on purpose ("by design: ...") or why the
+case is broken ("malformed: ..."); such disagreements still count against the agreement, and are also counted as
+`disagreements_with_note`.
+
+Reports, per data set and split (and, for the reference cases, per source repository, e.g. `huggingface/Math-Verify`:
+Math-Verify's own test suite), for this verifier, plain
 math-verify (default configuration, gold wrapped in `\\boxed{}`; and unboxed, both sides parsed as math-verify's
 own tests do) and TRL's `trl.rewards.accuracy_reward`: agreement with the expected verdicts, and false positives
 (wrong answers accepted). Also:
@@ -92,6 +97,9 @@ def scores(rows: list[dict], results: dict[str, list[bool]], by: str = "set") ->
             agree = sum(got[i] == rows[i]["expected"] for i in idx)
             out[name][verifier] = {"agreement": round(agree / len(idx), 4),
                                    "false_positives": sum(got[i] and not rows[i]["expected"] for i in idx)}
+        ours = results["rewards.math"]
+        out[name]["rewards.math"]["disagreements_with_note"] = sum(  # by design or malformed: the row's `note`
+            ours[i] != rows[i]["expected"] and "note" in rows[i] for i in idx)
     return out
 
 
@@ -166,7 +174,8 @@ def main() -> int:
         for r, v, p in zip(rows, ours, plain):
             if v.correct != r["expected"] and (args.show_heldout or not r["set"].endswith("heldout")):
                 print(f"[{r['set']}] gold={r['gold'][:60]!r} extracted={(v.extracted or '')[:60]!r} "
-                      f"reason={v.reason} expected={r['expected']} plain_mv={p}")
+                      f"reason={v.reason} expected={r['expected']} plain_mv={p}"
+                      + (f" note={r['note']!r}" if "note" in r else ""))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
     return 0
