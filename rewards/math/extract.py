@@ -106,6 +106,14 @@ _LABEL_JOINER = re.compile(r"[\s$]*(?:\\text\s*\{)?(?![^{}]*\b(?:no|not|never|wr
 _BOX_LABEL = re.compile(r"(?:(?<![A-Za-z\\])[A-Za-z](?:_\{?\w{1,3}\}?)?'?\s*="
                         r"|(?:\bpart\s*)?\(\s*(?:[a-h]|i{1,3}|iv|v|vi)\s*\)\s*:?)(?:\s|\$|\\[(\[])*$", re.IGNORECASE)
 _OR = re.compile(r"\bor\b|\\lor|\\vee")
+# text between two boxes that offers the second as an alternative under a condition, not as a correction
+_ALTERNATIVE_ANSWER = re.compile(r"\b(?:if|would|alternatively|otherwise|in\s+case|could\s+also|might)\b", re.IGNORECASE)
+_CORRECTED = re.compile(r"\b(?:wait|wrong|mistakes?|actually|errors?|incorrect|recomput\w*|correct(?:ed|ion|ing)|instead"
+                        r"|oops|sorry)\b", re.IGNORECASE)
+# after a doubt ("Wait, let me reconsider."), a revision of the last box: "Actually, I think it should be 6"
+_REVISION = re.compile(r"\b(?:actually|should\s+be|instead|rather)\b", re.IGNORECASE)
+# a reason in parentheses after a marked value: "The answer is 5 (since x > 0)"
+_REASON_ASIDE = re.compile(r"\s*\((?:since|because|as|assuming|given|i\.e\.|e\.g\.)\b[^()]*\)\s*$", re.IGNORECASE)
 # a run of letters (with their combining marks) of a script other than Latin: a word of prose
 _FOREIGN_LETTERS = re.compile(r"(?:[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff]|[\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0903"
                               r"\u093a-\u094f\u0951-\u0957\u0962\u0963])+")
@@ -191,6 +199,12 @@ def _last_group(text: str, spans: list[tuple[str, int, int]]) -> Extraction:
         alternatives = alternatives or bool(_OR.search(between))
         first -= 1
     group = tuple(dict.fromkeys(c for c, _, _ in spans[first:]))  # a repeated box is one value
+    if first > 0 and len(group) == 1:
+        before = text[spans[first - 1][2]:spans[first][1]]
+        if _ALTERNATIVE_ANSWER.search(before) and not _CORRECTED.search(before):
+            # "\\boxed{5}. However, if only integers count, the answer would be \\boxed{4}": two answers
+            both = tuple(dict.fromkeys((spans[first - 1][0], group[0])))
+            return Extraction(" or ".join(both), both, "box")
     return Extraction((" or " if alternatives else ", ").join(group), group, "box")
 
 
@@ -239,6 +253,7 @@ def _marker_value(tail: str) -> str:
     cut = _SENTENCE_END.search(line)
     if cut:
         line = line[: cut.start()]
+    line = _REASON_ASIDE.sub("", line)
     return _after_last_word(line.strip().strip("*_").strip())
 
 
@@ -333,7 +348,10 @@ def extract_answer(completion: str) -> Extraction:
         later = _marker_answer(text, final.start()) if final else None
         if later is not None and later.answer and _MATH_START.match(text, final.end()):
             return later
-        if _RETRACTION.search(text, spans[-1][2], spans[-1][2] + RETRACTION_CHARS):
+        end = spans[-1][2]
+        doubt = _DOUBT.search(text, end, end + RETRACTION_CHARS)
+        if _RETRACTION.search(text, end, end + RETRACTION_CHARS) or (
+                doubt and _REVISION.search(text, doubt.end(), end + RETRACTION_CHARS)):
             return NO_ANSWER
         return _last_group(text, spans)
     marked = _marker_answer(text)

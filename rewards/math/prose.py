@@ -197,5 +197,6 @@ def prose_answer(text: str) -> str | None:
         stated = f"{text[cut + start:offset + items[-2].end()]} = {text[offset + items[-1].start():end]}"
     else:
         stated = text[cut + start:end]
-    stated = FOREIGN_WORD.sub(" ", stated).replace("**", " ").replace("__", " ")  # markdown emphasis is no math
+    # markdown emphasis and a dollar sign (`\\$12`) are no math
+    stated = FOREIGN_WORD.sub(" ", stated).replace("**", " ").replace("__", " ").replace("\\$", " ")
     return stated.strip().rstrip(".!。।").strip() or None

@@ -146,3 +146,15 @@ def test_a_true_computation_states_its_last_value():
              ("\\frac{1}{2^{60}}", T + "\\boxed{2^{-60} = \\frac{1}{2^{61}}}"), ("101", T + "\\boxed{a+2z = 2z + a = 101}"),
              ("x = 2", T + "\\boxed{2 + 3 = 5}"), ("$7 = 11a+c$", "$11a+c$")]
     _check(right, wrong)
+
+
+def test_second_thoughts_after_the_box_and_reasons_after_the_marked_value():
+    alt = "The final answer is $\\boxed{5}$. However, if the problem intended integers only, the answer would be $\\boxed{4}$."
+    doubt = "\\boxed{5}\n\nWait, let me reconsider. Actually, I think the answer should be 6."
+    right = [("5", T + "The answer is 5 (since x > 0)."), ("12", T + "The total cost is \\$12."),
+             ("15", T + "So \\boxed{12}. Wait, that was wrong; recomputing gives \\boxed{15}"),
+             ("5", T + "\\boxed{5}\n\nWait, let me double-check: 2 * 5 = 10. Yes."),
+             ("5", T + "Final Answer: $\\boxed{5}$ (assuming $x > 0$)")]
+    wrong = [("4", T + alt), ("5", T + alt), ("5", T + doubt), ("6", T + doubt), ("5", T + "The answer is 5 (or -5 if negative)."),
+             ("5", T + "The answer is 5 (when n is odd)."), ("12", T + "The total cost is \\$12 or \\$13.")]
+    _check(right, wrong)
