@@ -4,11 +4,13 @@ For each seed S (`--seeds`, default 0 1 2):
 1. demo: `SEED=S bash launch/learn_cpu.sh OUT/seedS` (rows, calibrated cold start, stage 1, stage 2, held-out eval,
    OUT/seedS/learning.json);
 2. control: stage 1 of `configs/pipeline/learn_cpu.yaml` again, from the same cold start on the same rows with the
-   same steps and settings, but with `math_accuracy` and `code_tests` replaced by the `constant` reward (the
-   `think_format` shaping kept), evaluated in-pipeline on the same held-out rows with the same suite. Its rise over
-   the cold start (paired bootstrap over prompts) must not be significant: the demo's gain comes from the verifiers.
-A constant reward gives every completion of a group the same value, so it adds no advantage: the control trains on
-the shaping alone (without any other reward its weights would not move at all, and its flatness would be trivial).
+   same steps, sampling and settings, but with `math_accuracy` and `code_tests` replaced by the `constant` reward,
+   evaluated in-pipeline on the same held-out rows with the same suite. Its rise over the cold start (paired
+   bootstrap over prompts) must not be significant: the demo's gain comes from the verifiers, not from the steps.
+A constant reward gives every completion of a group the same value, so every advantage is 0: stage 1 has no other
+reward, so the control's weights do not move, and its evaluation measures the noise floor of re-sampling the cold
+start. (An earlier demo kept a light `think_format` shaping in stage 1; with group-std scaling its near-constant
+values became full-size advantages and the control drifted by up to 7 points either way.)
 
 Prints one row per seed and the mean and spread (sample standard deviation, min..max) of every figure, with the
 load average, and writes them as JSON with `--json`.

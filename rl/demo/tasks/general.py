@@ -29,7 +29,9 @@ TOPICS = ("the sea", "a city", "music", "the moon", "a forest", "rain", "a libra
 PHRASINGS = ("Write one sentence about {topic}.", "Describe {topic} in one sentence.",
              "Tell me about {topic} in a single sentence.")
 ADJECTIVES = ("calm", "bright", "quiet", "warm", "cold", "busy", "gentle", "wide", "old", "fresh", "soft", "clear")
-KEYWORDS = ("lamp", "stone", "friend", "window", "bird", "story", "light", "path", "clock", "song")
+# Few keywords and end phrases: a ~1M-parameter model learns which of a handful the prompt names (a 4-way choice
+# with a reward signal from the first step); with ten keywords it copied at chance (10 %) before and after RL.
+KEYWORDS = ("lamp", "stone", "bird", "song")
 END_PHRASES = ("Is there anything else I can help with?", "Any other questions?", "That is all.")
 # A length constraint picks the short or the long sentence; its N is set from the finished answer's word count
 # (IFEval's `\w+` words): "less than" the short answer's count plus 1-3, or "at least" the long one's minus 0-2.
@@ -101,7 +103,7 @@ def _quotes(rng):
 def _end(rng):
     phrase = rng.choice(END_PHRASES)
     return ({"end_phrase": phrase}, f"Finish your response with this exact phrase {phrase}. No other words should "
-            "follow this phrase.", "End with the phrase.", _set(end_phrase=phrase))
+            "follow this phrase.", f"End with: {phrase}", _set(end_phrase=phrase))
 
 
 CONSTRAINTS = (
