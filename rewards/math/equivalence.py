@@ -8,9 +8,9 @@ evaluation (a power tower with more than a million digits); `quick_decide` may a
 from __future__ import annotations
 
 import logging
-import math
 import re
 
+from rewards.math.exact import approximates, compare_numbers, install_exact_numeric_eq
 from rewards.math.normalize import (
     SCALED_NUMBER,
     bracket_kind,
@@ -22,13 +22,11 @@ from rewards.math.normalize import (
     split_top_level,
     text_answer,
 )
-from rewards.math.numbers import FLOAT_NOISE, REL_TOL, Num, numbers_equal, parse_number, same_integer, too_large
+from rewards.math.numbers import REL_TOL, Num, numbers_equal, parse_number, same_integer, too_large
 from rewards.math.prose import arithmetic_chain
 from rewards.math.relations import APPROX, assignment_groups, assignments, claim, inequality_union
 
 MAX_BRACE_DEPTH = 12  # deeper answers are pathological (e.g. 50 nested \\frac): rejected without parsing
-EXACT_REL_TOL = 1e-40  # exact values compared at 60 significant digits: only rounding noise is tolerated
-_DECIMAL_LITERAL = re.compile(r"^[+-]?\d*\.(\d+)$|^[+-]?\d+$")
 # a comma that cannot be a thousands separator (one or two digits after it, or a leading `0,`): `1,22`, `0,111`
 _ALTERNATIVES = re.compile(r"\bor\b|\band\b|\\lor|\\vee|\\pm|\\mp")
 _DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,\d{1,2}|0,\d+)$")
@@ -256,95 +254,6 @@ def prose_math(clause: str) -> str | None:
     return parsed[1] if len(parsed) > 1 and isinstance(parsed[1], str) and parsed[1].strip() else None
 
 
-def compare_numbers(gold, answer, rel_tol: float) -> bool | None:
-    """Numeric sympy values (no free symbols): exact values exactly, at 60 significant digits, never with an
-    absolute tolerance (1/2^60 != 1/2^61); when a decimal was written (2.718281828 vs e), within `rel_tol` of the
-    larger magnitude. Infinities and undefined values (`1/0`) match only themselves. None when either side is not
-    a number."""
-    from sympy import Expr, Float
-
-    if not (isinstance(gold, Expr) and isinstance(answer, Expr)) or gold.free_symbols or answer.free_symbols:
-        return None
-    if not (gold.is_number and answer.is_number):
-        return None
-    tol = rel_tol if answer.has(Float) or gold.has(Float) else EXACT_REL_TOL
-    g, a = gold.doit().evalf(60), answer.doit().evalf(60)
-    if not (g.is_number and a.is_number):
-        return None
-    if not (g.is_finite and a.is_finite):  # oo, -oo, zoo (1/0), nan: only identical values match
-        return bool(g.is_finite is False and a.is_finite is False and g == a and g.is_comparable)
-    scale, diff = max(abs(g), abs(a)), abs(g - a)
-    if not diff <= tol * scale:
-        return False
-    units = [_digit_unit(f) for f in gold.atoms(Float) | answer.atoms(Float)]
-    unit = max((u for u in units if u is not None), default=None)  # the less precise decimal
-    return bool(unit is None or diff < unit or diff <= FLOAT_NOISE * scale)
-
-
-def _digit_unit(f) -> float | None:
-    """One unit of the last digit of a decimal as written (1234567.5 -> 0.1), from its shortest float form."""
-    from decimal import Decimal
-
-    x = float(f)
-    if not math.isfinite(x) or x == 0:
-        return None
-    return 10.0 ** Decimal(repr(x)).as_tuple().exponent
-
-
-def _negligible(difference) -> bool:
-    """Whether an exact numeric difference is zero up to rounding noise, relative to its own terms' magnitude."""
-    from sympy import Add
-
-    terms = [abs(t.evalf(60)) for t in Add.make_args(difference)]
-    scale = max(terms) if terms else 0
-    return bool(scale == 0 or abs(difference.evalf(60)) <= EXACT_REL_TOL * scale)
-
-
-def _install_exact_numeric_eq() -> None:
-    """Make math-verify's number comparison (used inside tuples, sets, intervals, matrices and for `a - b` of
-    symbolic answers) follow this module's rules instead of rounding to 6 decimals or chopping tiny differences
-    to 0, so `(2^{-60}, 1) != (2^{-61}, 1)` and `x + 2^{-60} != x + 2^{-61}`. Idempotent; worker-only."""
-    from math_verify import grader
-    from sympy import Expr, Float, MatrixBase
-    from sympy.matrices.expressions import MatrixExpr
-
-    original = grader.sympy_numeric_eq
-    if getattr(original, "exact_rules", False):
-        return
-
-    def numeric_eq(a, b, float_rounding, numeric_precision):
-        if (isinstance(a, (MatrixBase, MatrixExpr)) or isinstance(b, (MatrixBase, MatrixExpr))
-                or grader.get_pct_val(a) is not None or grader.get_pct_val(b) is not None):
-            return original(a, b, float_rounding, numeric_precision)
-        same = compare_numbers(a, b, REL_TOL)
-        if same is not None:
-            return same
-        if isinstance(a, Expr) and isinstance(b, Expr) and not (a.has(Float) or b.has(Float)):
-            difference = a - b
-            if not difference.free_symbols and difference.is_number:
-                return _negligible(difference)
-        return original(a, b, float_rounding, numeric_precision)
-
-    numeric_eq.exact_rules = True  # type: ignore[attr-defined]
-    grader.sympy_numeric_eq = numeric_eq
-
-
-def _approximates(value, written: str, parsed) -> bool:
-    """Whether the decimal `written` (claimed `value \\approx written`) is `value` rounded (to the nearest) or
-    truncated to the digits it shows (an integer: rounded); a non-literal approximation must be within 1 %."""
-    m = _DECIMAL_LITERAL.match(written.strip())
-    v, w = value.doit().evalf(30), parsed.doit().evalf(30)
-    if not (v.is_number and w.is_number):
-        return False
-    if m is None:
-        return bool(abs(v - w) <= 0.01 * max(abs(v), abs(w)))
-    digits = len(m.group(1)) if m.group(1) else 0
-    unit = 10.0 ** -digits
-    rounded = abs(v - w) <= unit / 2 * (1 + 1e-9)  # 0.577 for 0.57735 (not 0.578)
-    truncated = digits > 0 and v * w >= 0 and abs(w) <= abs(v) < abs(w) + unit  # 0.66 for 2/3
-    return bool(rounded or truncated)
-
-
 def _chain_holds(chain: str, rel_tol: float) -> bool:
     """Every link of a numeric computation `a = b = c` (from `prose.arithmetic_chain`) is true."""
     values = []
@@ -365,7 +274,7 @@ def _claim_holds(value, checks: tuple[tuple[str, str], ...], rel_tol: float) -> 
         if not parsed:
             return False
         if op == APPROX:
-            if not _approximates(value, expr, parsed[0]):
+            if not approximates(value, expr, parsed[0]):
                 return False
             continue
         same = compare_numbers(value, parsed[0], rel_tol)
@@ -393,7 +302,7 @@ def equivalent(gold: str, answer: str, rel_tol: float = REL_TOL, prose: bool = F
         if chain is not None and not _chain_holds(chain, rel_tol):
             return "mismatch"  # "so the total is 5 + 3 = 9": a false computation states no value
         answer = found
-    _install_exact_numeric_eq()
+    install_exact_numeric_eq()
     g, a = normalize(gold), normalize(answer)
     g = option_value(g, a)
     decided = quick_decide(g, a, rel_tol)
