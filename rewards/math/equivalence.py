@@ -30,6 +30,8 @@ MAX_BRACE_DEPTH = 12  # deeper answers are pathological (e.g. 50 nested \\frac):
 # a comma that cannot be a thousands separator (one or two digits after it, or a leading `0,`): `1,22`, `0,111`
 _ALTERNATIVES = re.compile(r"\bor\b|\band\b|\\lor|\\vee|\\pm|\\mp")
 _DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,\d{1,2}|0,\d+)$")
+# dots that can only group thousands: two groups or more, or before a decimal comma (`1.500.000`, `1.234,56`)
+_DOT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:(?:\.\d{3}){2,}(?:,\d+)?|\.\d{3},\d+)$")
 # an answer that opens with a relation or a negation (`\\geq 5`, `\\neq 5`, `< 5`, `\\neg 5`) states it, not the
 # value after it
 _LEADING_RELATION = re.compile(r"^(?:<=|>=|<|>|≤|≥|≠|∼|¬|!|\\(?:leqslant|geqslant|leq|geq|le|ge|lt|gt|neq|ne|sim|simeq"
@@ -37,12 +39,15 @@ _LEADING_RELATION = re.compile(r"^(?:<=|>=|<|>|≤|≥|≠|∼|¬|!|\\(?:leqslan
 
 
 def decimal_comma(gold: str, answer: str) -> tuple[str, str]:
-    """Read a decimal comma (`1,22` = 1.22) on one side when the other side is one value (no list, no tuple): as a
-    list, `1,22` would be a multi-valued answer that a one-value gold never equals."""
-    if _DECIMAL_COMMA.match(answer) and not is_set_like(gold) and bracket_kind(gold) is None:
-        answer = answer.replace(",", ".")
-    elif _DECIMAL_COMMA.match(gold) and not is_set_like(answer) and bracket_kind(answer) is None:
-        gold = gold.replace(",", ".")
+    """Read a decimal comma (`1,22` = 1.22), or dots that group thousands (`1.500.000`, `1.234,56` = 1234.56), on one
+    side when the other side is one value (no list, no tuple): as a list, `1,22` would be a multi-valued answer that
+    a one-value gold never equals."""
+    if (_DECIMAL_COMMA.match(answer) or _DOT_THOUSANDS.match(answer)) and not is_set_like(gold) and \
+            bracket_kind(gold) is None:
+        answer = answer.replace(".", "").replace(",", ".") if _DOT_THOUSANDS.match(answer) else answer.replace(",", ".")
+    elif (_DECIMAL_COMMA.match(gold) or _DOT_THOUSANDS.match(gold)) and not is_set_like(answer) and \
+            bracket_kind(answer) is None:
+        gold = gold.replace(".", "").replace(",", ".") if _DOT_THOUSANDS.match(gold) else gold.replace(",", ".")
     return gold, answer
 
 

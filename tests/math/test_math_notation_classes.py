@@ -41,13 +41,15 @@ def test_a_constant_or_function_named_in_words_is_not_a_unit():
     _check(right, wrong)
 
 
-def test_spaces_between_digits_are_thousands_only_in_groups_of_three():
+def test_spaces_and_dots_between_digits_are_thousands_only_in_groups_of_three():
     assert normalize("1 500 000") == "1500000" and normalize("(1 000, 2)") == "(1000, 2)"
     assert compact("1 2") != compact("12") and compact("2 3/4") != compact("23/4")
     right = [("1500000", T + "\\boxed{1 500 000}"), ("1000", T + "\\boxed{1 000}"), ("\\frac{11}{4}", T + "\\boxed{2 3/4}"),
-             ("12345.5", T + "\\boxed{12 345.5}")]
+             ("12345.5", T + "\\boxed{12 345.5}"), ("1500000", T + "\\boxed{1.500.000}"), ("1234.56", T + "\\boxed{1.234,56}"),
+             ("1.500.000", T + "\\boxed{1500000}")]
     wrong = [("12", T + "\\boxed{1 2}"), ("12", T + "The answer is 1 2."), ("23/4", T + "\\boxed{2 3/4}"),
-             ("1234", T + "\\boxed{1 234 5}"), ("123", T + "\\boxed{1 23}")]
+             ("1234", T + "\\boxed{1 234 5}"), ("123", T + "\\boxed{1 23}"), ("1234", T + "\\boxed{1.234}"),
+             ("1500000", T + "\\boxed{1.500.001}"), ("1234.56", T + "\\boxed{1.234,57}"), ("1.5", T + "\\boxed{1.500.000}")]
     _check(right, wrong)
 
 
