@@ -17,6 +17,7 @@ from rewards.math.normalize import (
     choice_letter,
     compact,
     is_set_like,
+    name_key,
     normalize,
     option_value,
     split_top_level,
@@ -108,7 +109,7 @@ def _structured(gold: str, answer: str, rel_tol: float) -> str | None:
 
 def _names(s: str) -> set[str]:
     """The names a list of assignments assigns (`x = 1, x = 2` -> {"x"})."""
-    return {compact(claim(item).name) for item in split_top_level(s)}
+    return {name_key(claim(item).name) for item in split_top_level(s)}
 
 
 def expand_pm(s: str) -> str:
@@ -164,7 +165,7 @@ def prepare(gold: str, answer: str) -> tuple[str, str, tuple[tuple[str, str], ..
         return (gold, answer, ()) if gc.equation or (gc.name and not gc.checks) else "mismatch"
     if gc.equation:
         return gold, (ac.value if not ac.name else answer), ac.checks
-    if ac.name and gc.name and compact(ac.name) != compact(gc.name):
+    if ac.name and gc.name and name_key(ac.name) != name_key(gc.name):
         return "mismatch"
     return gc.value, ac.value, ac.checks
 

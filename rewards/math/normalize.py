@@ -25,6 +25,9 @@ _MATH_WRAPPERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
 _TEXT_CMDS = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mbox|textup|emph)\s*\{([^{}]*)\}")
 _LEFT_RIGHT = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?=[\\()\[\]|.{}])\.?")
 _DEGREES = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree|\^\s*\{\s*\\text\{o\}\s*\}")
+# inside a trigonometric function a degree mark changes the value: `\\cos 20^\\circ` is cos(20π/180), not cos 20
+_TRIG = re.compile(r"\\(?:sin|cos|tan|cot|sec|csc)(?![A-Za-z])")
+_DEGREE_NUMBER = re.compile(rf"(\d+(?:\.\d+)?)\s*(?:{_DEGREES.pattern})")
 _SPACES = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad|~")
 _THIN_THOUSANDS = re.compile(r"(?<=\d)(?:\\,|\\ |\{,\}|\\!|\\;|,\\!\s*)(?=\d{3}(?!\d))")
 _PERCENT_WORD = re.compile(r"\s*(?:\\text\s*\{\s*)?(?:percent(?:age)?|pct)\s*\}?\s*$")
@@ -32,6 +35,7 @@ _COMMA_THOUSANDS = re.compile(r"(?<![\d.,(\[])[1-9]\d{0,2}(?:,\d{3})+(?![\d,)\]]
 _INLINE_DOLLAR = re.compile(r"(?<!\\)\$")
 # digits grouped by spaces, every group after the first of exactly three digits: `1 000 000` (not `2 3/4`, `1 2`)
 _SPACE_THOUSANDS = re.compile(r"(?<!\d )(?<![\d.,])[1-9]\d{0,2}(?: \d{3})+(?![\d/]|[.,]\d{3}| \d)")
+_ONE_CHAR_GROUP = re.compile(r"([_^])\{(\w)\}")
 _DIGIT_GAP = re.compile(r"(?<=\d)\s+(?=\d)")
 _EMPTY_SET = re.compile(r"\\varnothing|\\emptyset|∅|\\\{\s*\\\}|^\{\s*\}$")
 # units dropped after any value when written as the answer's last token: in \text/\mathrm or after whitespace
@@ -125,6 +129,8 @@ def normalize(s: str) -> str:
     s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\displaystyle", "")
     s = s.replace("\\!", "").replace("\n", " ")
     s = _LEFT_RIGHT.sub("", s)
+    if _TRIG.search(s):
+        s = _DEGREE_NUMBER.sub(r"(\1\\pi/180)", s)
     s = _DEGREES.sub("", s)
     s = _THIN_THOUSANDS.sub("", s)
     s = s.replace("{,}", ",")
@@ -147,6 +153,11 @@ def normalize(s: str) -> str:
     if s.startswith("{") and _whole_group(s) is not None:
         s = _whole_group(s).strip()  # type: ignore[union-attr]
     return s
+
+
+def name_key(name: str) -> str:
+    """A name as compared: without spaces, or braces around a one-character index (`a_{n}` and `a_n` are alike)."""
+    return _ONE_CHAR_GROUP.sub(r"\1\2", compact(name))
 
 
 def compact(s: str) -> str:

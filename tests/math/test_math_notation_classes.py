@@ -160,3 +160,12 @@ def test_second_thoughts_after_the_box_and_reasons_after_the_marked_value():
     wrong = [("4", T + alt), ("5", T + alt), ("5", T + doubt), ("6", T + doubt), ("5", T + "The answer is 5 (or -5 if negative)."),
              ("5", T + "The answer is 5 (when n is odd)."), ("12", T + "The total cost is \\$12 or \\$13.")]
     _check(right, wrong)
+
+
+def test_degrees_inside_trigonometric_functions_and_indices_written_with_braces():
+    right = [("\\cos 20^\\circ", T + "\\boxed{\\sin 70^\\circ}"), ("\\cos 20^\\circ", T + "\\boxed{\\cos(20^{\\circ})}"),
+             ("a_n=2^{n}", T + "\\boxed{a_{n}=2^{n}}"), ("60^{\\circ}", T + "\\boxed{60}"), ("x_{1} = 3", T + "\\boxed{x_1 = 3}")]
+    wrong = [("\\cos 20^\\circ", T + "\\boxed{\\cos 20}"), ("\\cos 20", T + "\\boxed{\\cos 20^\\circ}"),
+             ("\\sin 30^\\circ", T + "\\boxed{\\sin 60^\\circ}"), ("a_n=2^{n}", T + "\\boxed{b_{n}=2^{n}}"),
+             ("x_{1} = 3", T + "\\boxed{x_2 = 3}")]
+    _check(right, wrong)
