@@ -173,7 +173,8 @@ _FALSE_LINK = "by design: a chain with a false link states no value (issue 8: a 
 # Why rewards.math disagrees with a reference expectation, on purpose ("by design: ...") or because the case is
 # broken ("malformed: ..."); written into the row as `note` (the expectation stays the reference's own).
 NOTES = {
-    ("$10/9$", "Answer $ \\frac{1}{2} \\$ = \\frac{10}{9} $"): "by design: a false equation (1/2 = 10/9) is wrong (issue 8)",
+    ("$10/9$", "Answer $ \\frac{1}{2} \\$ = \\frac{10}{9} $"):
+        "by design: a false equation (1/2 = 10/9) is wrong (issue 8)",
     ("$x = 11$", "$x = 5+5+1 = 7 =11$"): _FALSE_LINK,
     ("$x = 1/3$", "$x = 5+5+1 = 1/3 \\approx 11$"): _FALSE_LINK,
     ("$z = 1 + 1 = 2$", "$z = 3+3 = 2$"): _FALSE_LINK,

@@ -66,10 +66,10 @@ from rewards.math.prose import (
     prose_answer,
 )
 
-_BOX = re.compile(r"\\(?:boxed|fbox|beginboxed)\b\s*")  # (`\beginboxed{}`: a box as models misspell it)
+_BOX = re.compile(r"\\(?:boxed|fbox|beginboxed)\b\s*")  # (`\beginboxed{}`: as models misspell a box)
 _MARKERS = re.compile(
-    r"(?:(?:final|correct|right)\s+answer|(?:correct|right)\s+(?:option|choice)|(?:the|so|thus|hence|therefore)\s+answer)"
-    r"[*_]*\s*"
+    r"(?:(?:final|correct|right)\s+answer|(?:correct|right)\s+(?:option|choice)"
+    r"|(?:the|so|thus|hence|therefore)\s+answer)[*_]*\s*"
     r"(?:is(?![A-Za-z'’])|:|=)\s*:?"
     r"|^[ \t>*#_]*answer[*_]*\s*(?:[:：]|(?=\$|\\\(|\\\[))"
     rf"|{FOREIGN_MARKER}\s*:?"  # "la réponse est", "Antwort:", "الإجابة هي", "उत्तर:", "答案是"
@@ -107,13 +107,15 @@ _BOX_LABEL = re.compile(r"(?:(?<![A-Za-z\\])[A-Za-z](?:_\{?\w{1,3}\}?)?'?\s*="
                         r"|(?:\bpart\s*)?\(\s*(?:[a-h]|i{1,3}|iv|v|vi)\s*\)\s*:?)(?:\s|\$|\\[(\[])*$", re.IGNORECASE)
 _OR = re.compile(r"\bor\b|\\lor|\\vee")
 # text between two boxes that offers the second as an alternative under a condition, not as a correction
-_ALTERNATIVE_ANSWER = re.compile(r"\b(?:if|would|alternatively|otherwise|in\s+case|could\s+also|might)\b", re.IGNORECASE)
-_CORRECTED = re.compile(r"\b(?:wait|wrong|mistakes?|actually|errors?|incorrect|recomput\w*|correct(?:ed|ion|ing)|instead"
-                        r"|oops|sorry)\b", re.IGNORECASE)
+_ALTERNATIVE_ANSWER = re.compile(r"\b(?:if|would|alternatively|otherwise|in\s+case|could\s+also|might)\b",
+                                 re.IGNORECASE)
+_CORRECTED = re.compile(r"\b(?:wait|wrong|mistakes?|actually|errors?|incorrect|recomput\w*|correct(?:ed|ion|ing)"
+                        r"|instead|oops|sorry)\b", re.IGNORECASE)
 # after a doubt ("Wait, let me reconsider."), a revision of the last box: "Actually, I think it should be 6"
 _REVISION = re.compile(r"\b(?:actually|should\s+be|instead|rather)\b", re.IGNORECASE)
 # a reason in parentheses after a marked value: "The answer is 5 (since x > 0)"
-_REASON_ASIDE = re.compile(r"\s*\((?:since|because|as|assuming|given|i\.e\.|e\.g\.)\b[^()]*\)\s*$", re.IGNORECASE)
+_REASON_ASIDE = re.compile(r"\s*\((?:since|because|as|assuming|given|i\.e\.|e\.g\.)\b[^()]*\)\s*$",
+                           re.IGNORECASE)
 # a run of letters (with their combining marks) of a script other than Latin: a word of prose
 _FOREIGN_LETTERS = re.compile(r"(?:[^\W\d_A-Za-z\u00c0-\u024f\u0370-\u03ff]|[\u0610-\u061a\u064b-\u065f\u0670\u0900-\u0903"
                               r"\u093a-\u094f\u0951-\u0957\u0962\u0963])+")

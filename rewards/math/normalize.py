@@ -45,7 +45,7 @@ UNITS = ("mm|cm|dm|m|km|in|inch|inches|ft|feet|foot|yd|yards?|mi|miles?|mg|g|kg|
          "|dollars?|cents?|euros?|meters?|metres?|centimeters?|kilometers?|millimeters?|Hz|Pa")
 _TEXT_UNIT = rf"\\(?:text|mathrm|mbox|textrm|rm)\s*\{{\s*(?:~|\\[,;: ])?\s*(?:{UNITS})\s*\}}"  # `\mathrm{~km}`
 _UNIT_POWER = r"(?:\s*\^\s*\{?-?[1-3]\}?)?"
-# a unit, or a compound of units (`\text{ km}/\text{h}`, `\mathrm{~m} \cdot \mathrm{s}^{-2}`, `km / h`), ending the answer
+# a unit, or a compound of units (`\text{ km}/\text{h}`, `\mathrm{~m} \cdot \mathrm{s}^{-2}`, `km / h`), at the end
 _UNIT_AFTER_VALUE = re.compile(
     rf"(?<=\S)(?<![-+*/^=(\[{{])(?<!(?<!\\),)(?<!\\cdot)(?<!\\times)\s*(?:{_TEXT_UNIT}|[\s~](?:{UNITS})){_UNIT_POWER}"
     rf"(?:\s*(?:/|\\cdot|\\[,;: ]|~)?\s*{_TEXT_UNIT}{_UNIT_POWER}|\s*/\s*(?:{UNITS}){_UNIT_POWER})*\s*\.?$")

@@ -30,7 +30,8 @@ CONDITION = re.compile(r"\b(?:when|whenever|unless|otherwise|provided|depending)
 TENTATIVE = re.compile(r"\b(?:guess(?:es|ed|ing)?|think|wait|if|whether|check(?:s|ed|ing)?|test(?:s|ed|ing)?"
                        r"|let\s+(?:me|us)|let's|consider(?:s|ed|ing)?|candidates?|verif(?:y|ies|ied|ying)|recheck"
                        r"|double[- ]check|ask(?:s|ed)?"
-                       r"|suppos(?:e|es|ed|ing)|assum(?:e|es|ed|ing)|need(?:s|ed)?|tr(?:y|ies|ied|ying)|attempt(?:s|ed|ing)?)\b",
+                       r"|suppos(?:e|es|ed|ing)|assum(?:e|es|ed|ing)|need(?:s|ed)?|tr(?:y|ies|ied|ying)"
+                       r"|attempt(?:s|ed|ing)?)\b",
                        re.IGNORECASE)
 # a prose clause that rejects its value: the marker negations and verbs of failure
 PROSE_NEGATION = re.compile(r"\b(?:doesn't|don't|didn't|won't|aren't|wasn't|weren't|fails?|failed|invalid"
