@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 
 from rewards.math.exact import approximates, compare_numbers, install_exact_numeric_eq
 from rewards.math.normalize import (
@@ -27,6 +28,9 @@ from rewards.math.numbers import REL_TOL, Num, numbers_equal, parse_number, same
 from rewards.math.prose import arithmetic_chain
 from rewards.math.relations import APPROX, assignment_groups, assignments, claim, inequality_union
 
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+_LIST_WORDS = re.compile(r"\b(?:and|or)\b")
+_LETTER = re.compile(r"[A-Za-z]")
 MAX_BRACE_DEPTH = 12  # deeper answers are pathological (e.g. 50 nested \\frac): rejected without parsing
 # a comma that cannot be a thousands separator (one or two digits after it, or a leading `0,`): `1,22`, `0,111`
 _ALTERNATIVES = re.compile(r"\bor\b|\band\b|\\lor|\\vee|\\pm|\\mp")
@@ -140,6 +144,17 @@ def _parsed_whole(parsed: list, s: str) -> bool:
     return size <= items
 
 
+def _letters(s: str) -> Counter:
+    """The letters of an answer outside LaTeX commands and the words "and"/"or"."""
+    return Counter(_LETTER.findall(_LIST_WORDS.sub(" ", _COMMAND.sub(" ", s))))
+
+
+def _dropped_letters(s: str, parsed: list) -> bool:
+    """Whether math-verify's parse of `s` left letters of it out: it takes trailing letters for units (`2 \\pi a b` was
+    read as 2π, `-9.8 t` as -9.8, `\\sin 8 t` as `\\sin 8`)."""
+    return len(parsed) > 1 and isinstance(parsed[1], str) and bool(_letters(s) - _letters(parsed[1]))
+
+
 def prepare(gold: str, answer: str) -> tuple[str, str, tuple[tuple[str, str], ...]] | str:
     """Relations resolved on normalised strings: inequalities joined by "or" become interval unions, groups of
     assignments (`p=5,q=2;p=7,q=2`) become tuples (`(5, 2), (7, 2)`), lists of assignments (`x=3, y=-2`) their
@@ -241,10 +256,15 @@ _prose_config = None
 def _mv_parse(s: str) -> list:
     """Parse an answer with math-verify (its signal timeout off: the worker pool enforces time)."""
     global _parse_config
+    from latex2sympy2_extended import NormalizationConfig
     from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
 
-    if _parse_config is None:
-        _parse_config = [LatexExtractionConfig(boxed_match_priority=0), ExprExtractionConfig()]
+    if _parse_config is None:  # units are this package's (`normalize`): math-verify's drop any trailing letter it
+        # takes for a unit (`2 \\pi a b` read as 2π, `-9.8 t` as -9.8)
+        normalization = NormalizationConfig(basic_latex=True, units=False, malformed_operators=True, nits=True,
+                                            boxed="all", equations=False)
+        _parse_config = [LatexExtractionConfig(boxed_match_priority=0, normalization_config=normalization),
+                         ExprExtractionConfig()]
     return parse("\\boxed{" + s + "}", _parse_config, parsing_timeout=None)  # type: ignore[arg-type]
 
 
@@ -324,15 +344,55 @@ def equivalent(gold: str, answer: str, rel_tol: float = REL_TOL, prose: bool = F
         g = g if bracket_kind(g) else ", ".join(split_top_level(g))
     g, a = expand_pm(g), expand_pm(a)
     gp, ap = _mv_parse(g), _mv_parse(a)
-    if not gp or not ap or not (_parsed_whole(gp, g) and _parsed_whole(ap, a)):
+    if not gp or not ap or not (_parsed_whole(gp, g) and _parsed_whole(ap, a)) or _dropped_letters(g, gp) or \
+            _dropped_letters(a, ap):
         return "mismatch"
     if checks and not _claim_holds(ap[0], checks, rel_tol):
         return "mismatch"  # a false equation or an approximation of another value
     numeric = compare_numbers(gp[0], ap[0], rel_tol)
     if numeric is not None:
         return "equal" if numeric else "mismatch"
+    if _no_value(gp[0]) or _no_value(ap[0]) or _infinite(gp[0]) != _infinite(ap[0]):
+        return "mismatch"
     ok = verify(gp, ap, timeout_seconds=None, allow_set_relation_comp=True)  # type: ignore[arg-type]
-    return "equal" if ok else "mismatch"
+    return "equal" if ok and _same_equation(gp[0], ap[0]) else "mismatch"
+
+
+def _no_value(parsed) -> bool:
+    """Whether a parse is a bare truth value: an equation without unknowns (`\\lim_{n\\to\\infty} \\frac1n = 0`, `5 = 2`),
+    which math-verify would find equal to any other true (or false) one."""
+    from sympy.logic.boolalg import BooleanAtom
+
+    return isinstance(parsed, BooleanAtom)
+
+
+def _infinite(parsed) -> bool:
+    """Whether a parse is an infinity (`\\infty`, `-\\infty`, `\\frac10`): equal only to an infinity."""
+    from sympy import Expr
+
+    return isinstance(parsed, Expr) and parsed.is_infinite is True
+
+
+def _same_equation(gold, answer) -> bool:
+    """For two equations that math-verify found equal, whether they are the same equation: one side minus the other
+    is a nonzero constant multiple (`y = -2x + 3` and `4x + 2y = 6`), or in one unknown the same nonempty solutions
+    (math-verify also finds `x^2+121=0` and `x^2+18x+86=0` equal: neither has a real solution). Anything else is
+    left to math-verify."""
+    from sympy import Eq, simplify, solve
+
+    if not (isinstance(gold, Eq) and isinstance(answer, Eq)):
+        return True
+    g, a = gold.lhs - gold.rhs, answer.lhs - answer.rhs
+    ratio = simplify(g / a)
+    if not ratio.free_symbols and ratio != 0 and ratio.is_finite:
+        return True
+    unknowns = g.free_symbols | a.free_symbols
+    if len(unknowns) != 1:
+        return False
+    x = unknowns.pop()
+    roots_g, roots_a = solve(g, x), solve(a, x)
+    return bool(roots_g) and len(roots_g) == len(roots_a) and all(
+        any(simplify(r - q) == 0 for q in roots_a) for r in roots_g)
 
 
 def warm_up() -> None:

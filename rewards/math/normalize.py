@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 
 _MATH_WRAPPERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
-_TEXT_CMDS = re.compile(r"\\(?:text|textbf|textit|textrm|mathrm|mathbf|mathit|mbox|textup|emph)\s*\{([^{}]*)\}")
+_TEXT_NAMES = r"(?:text|textbf|textit|textrm|textnormal|textsf|textup|mathrm|mathbf|mathit|mathsf|mbox|emph)"
+_TEXT_CMDS = re.compile(rf"\\{_TEXT_NAMES}\s*\{{([^{{}}]*)\}}")
 _LEFT_RIGHT = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?=[\\()\[\]|.{}])\.?")
 _DEGREES = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|°|\\degree|\^\s*\{\s*\\text\{o\}\s*\}")
 # inside a trigonometric function a degree mark changes the value: `\\cos 20^\\circ` is cos(20π/180), not cos 20
@@ -43,7 +44,7 @@ UNITS = ("mm|cm|dm|m|km|in|inch|inches|ft|feet|foot|yd|yards?|mi|miles?|mg|g|kg|
          "|ounces?|s|sec|seconds?|min|minutes?|h|hr|hrs|hours?|days?|weeks?|months?|years?|ml|mL|l|L|liters?|litres?"
          "|gallons?|mph|kmh|km/h|m/s|cm/s|ft/s|km/hr|miles/hour|units?|square\\s+units|sq\\s+units|degrees?|rad|radians"
          "|dollars?|cents?|euros?|meters?|metres?|centimeters?|kilometers?|millimeters?|Hz|Pa")
-_TEXT_UNIT = rf"\\(?:text|mathrm|mbox|textrm|rm)\s*\{{\s*(?:~|\\[,;: ])?\s*(?:{UNITS})\s*\}}"  # `\mathrm{~km}`
+_TEXT_UNIT = rf"\\(?:{_TEXT_NAMES}|rm)\s*\{{\s*(?:~|\\[,;: ])?\s*(?:{UNITS})\s*\}}"  # `\mathrm{~km}`
 _UNIT_POWER = r"(?:\s*\^\s*\{?-?[1-3]\}?)?"
 # a unit, or a compound of units (`\text{ km}/\text{h}`, `\mathrm{~m} \cdot \mathrm{s}^{-2}`, `km / h`), at the end
 _UNIT_AFTER_VALUE = re.compile(

@@ -193,3 +193,17 @@ def test_degrees_inside_trigonometric_functions_and_indices_written_with_braces(
              ("\\sin 30^\\circ", T + "\\boxed{\\sin 60^\\circ}"), ("a_n=2^{n}", T + "\\boxed{b_{n}=2^{n}}"),
              ("x_{1} = 3", T + "\\boxed{x_2 = 3}")]
     _check(right, wrong)
+
+
+def test_what_math_verify_reads_wrongly_is_no_match():
+    # it takes trailing letters for units, finds any two true statements or two equations without a real solution
+    # equal, and a product of words equal to infinity
+    limit = "\\lim_{{n \\to \\infty}} \\frac{{{}}}{{n}} = 0"
+    right = [("2 \\pi a b", T + "\\boxed{2ab\\pi}"), ("y = -2x + 3", T + "\\boxed{4x + 2y = 6}"),
+             ("x^2 = 4", T + "\\boxed{(x-2)(x+2) = 0}"), ("\\frac13", T + "$\\boxed{\\frac{1}{3} \\textbf{meters}}$"),
+             ("125", T + "$\\boxed{125\\textnormal{ miles}}$"), ("-\\infty", T + "\\boxed{-\\infty}")]
+    wrong = [("2 \\pi a b", T + "\\boxed{2 \\pi}"), ("2 \\pi", T + "\\boxed{2 \\pi a b}"), ("-9.8", T + "\\boxed{-9.8 t}"),
+             ("y = \\frac12 \\cos 8", T + "\\boxed{y = \\frac12 \\cos 8 t}"), ("x^2+121=0", T + "\\boxed{x^2+18x+86=0}"),
+             (limit.format(1), T + f"\\boxed{{{limit.format(2)}}}"), ("x^2+4x+20=0", T + "\\boxed{\\log(e^{\\ln 100}) = 2}"),
+             ("9 (glasses)", T + "\\boxed{\\infty}"), ("\\infty", T + "\\boxed{-\\infty}")]
+    _check(right, wrong)
