@@ -11,7 +11,14 @@ import logging
 import re
 from collections import Counter
 
-from rewards.math.exact import approximates, compare_numbers, install_exact_numeric_eq
+from rewards.math.exact import (
+    approximates,
+    compare_numbers,
+    install_exact_numeric_eq,
+    is_infinite,
+    is_truth_value,
+    same_equation,
+)
 from rewards.math.normalize import (
     SCALED_NUMBER,
     bracket_kind,
@@ -352,47 +359,10 @@ def equivalent(gold: str, answer: str, rel_tol: float = REL_TOL, prose: bool = F
     numeric = compare_numbers(gp[0], ap[0], rel_tol)
     if numeric is not None:
         return "equal" if numeric else "mismatch"
-    if _no_value(gp[0]) or _no_value(ap[0]) or _infinite(gp[0]) != _infinite(ap[0]):
+    if is_truth_value(gp[0]) or is_truth_value(ap[0]) or is_infinite(gp[0]) != is_infinite(ap[0]):
         return "mismatch"
     ok = verify(gp, ap, timeout_seconds=None, allow_set_relation_comp=True)  # type: ignore[arg-type]
-    return "equal" if ok and _same_equation(gp[0], ap[0]) else "mismatch"
-
-
-def _no_value(parsed) -> bool:
-    """Whether a parse is a bare truth value: an equation without unknowns (`\\lim_{n\\to\\infty} \\frac1n = 0`, `5 = 2`),
-    which math-verify would find equal to any other true (or false) one."""
-    from sympy.logic.boolalg import BooleanAtom
-
-    return isinstance(parsed, BooleanAtom)
-
-
-def _infinite(parsed) -> bool:
-    """Whether a parse is an infinity (`\\infty`, `-\\infty`, `\\frac10`): equal only to an infinity."""
-    from sympy import Expr
-
-    return isinstance(parsed, Expr) and parsed.is_infinite is True
-
-
-def _same_equation(gold, answer) -> bool:
-    """For two equations that math-verify found equal, whether they are the same equation: one side minus the other
-    is a nonzero constant multiple (`y = -2x + 3` and `4x + 2y = 6`), or in one unknown the same nonempty solutions
-    (math-verify also finds `x^2+121=0` and `x^2+18x+86=0` equal: neither has a real solution). Anything else is
-    left to math-verify."""
-    from sympy import Eq, simplify, solve
-
-    if not (isinstance(gold, Eq) and isinstance(answer, Eq)):
-        return True
-    g, a = gold.lhs - gold.rhs, answer.lhs - answer.rhs
-    ratio = simplify(g / a)
-    if not ratio.free_symbols and ratio != 0 and ratio.is_finite:
-        return True
-    unknowns = g.free_symbols | a.free_symbols
-    if len(unknowns) != 1:
-        return False
-    x = unknowns.pop()
-    roots_g, roots_a = solve(g, x), solve(a, x)
-    return bool(roots_g) and len(roots_g) == len(roots_a) and all(
-        any(simplify(r - q) == 0 for q in roots_a) for r in roots_g)
+    return "equal" if ok and same_equation(gp[0], ap[0]) else "mismatch"
 
 
 def warm_up() -> None:

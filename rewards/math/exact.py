@@ -1,4 +1,4 @@
-"""Numeric comparison of sympy values under this package's rules (worker-only: sympy work can take unbounded time).
+"""Comparison of sympy values under this package's rules (worker-only: sympy work can take unbounded time).
 
 - exact values are compared exactly, at 60 significant digits relative to their magnitude, never with an absolute
   tolerance near 0 (`1/2^60 != 1/2^61`);
@@ -6,7 +6,10 @@
   value to the digits it shows);
 - `install_exact_numeric_eq` makes math-verify's own number comparison (inside tuples, sets, intervals, matrices
   and differences of symbolic answers) follow these rules;
-- `approximates` decides a claimed `value \\approx d`.
+- `approximates` decides a claimed `value \\approx d`;
+- what math-verify reads wrongly is no match: an equation without unknowns is a truth value, not a value
+  (`is_truth_value`), an infinity equals only an infinity (`is_infinite`), and two equations are the same only up
+  to a constant factor or with the same nonempty solutions (`same_equation`).
 """
 
 from __future__ import annotations
@@ -107,3 +110,41 @@ def approximates(value, written: str, parsed) -> bool:
     rounded = abs(v - w) <= unit / 2 * (1 + 1e-9)  # 0.577 for 0.57735 (not 0.578)
     truncated = digits > 0 and v * w >= 0 and abs(w) <= abs(v) < abs(w) + unit  # 0.66 for 2/3
     return bool(rounded or truncated)
+
+
+def is_truth_value(parsed) -> bool:
+    """Whether a parse is a bare truth value: an equation without unknowns (`\\lim_{n\\to\\infty} \\frac1n = 0`, `5 = 2`),
+    which math-verify would find equal to any other true (or false) one."""
+    from sympy.logic.boolalg import BooleanAtom
+
+    return isinstance(parsed, BooleanAtom)
+
+
+def is_infinite(parsed) -> bool:
+    """Whether a parse is an infinity (`\\infty`, `-\\infty`, `\\frac10`): equal only to an infinity."""
+    from sympy import Expr
+
+    return isinstance(parsed, Expr) and parsed.is_infinite is True
+
+
+def same_equation(gold, answer) -> bool:
+    """For two equations that math-verify found equal, whether they are the same equation: one side minus the other
+    is a nonzero constant multiple (`y = -2x + 3` and `4x + 2y = 6`), or in one unknown the same nonempty solutions
+    (math-verify also finds `x^2+121=0` and `x^2+18x+86=0` equal: neither has a real solution). Anything else is
+    left to math-verify."""
+    from sympy import Eq, simplify, solve
+
+    if not (isinstance(gold, Eq) and isinstance(answer, Eq)):
+        return True
+    g, a = gold.lhs - gold.rhs, answer.lhs - answer.rhs
+    ratio = simplify(g / a)
+    if not ratio.free_symbols and ratio != 0 and ratio.is_finite:
+        return True
+    unknowns = g.free_symbols | a.free_symbols
+    if len(unknowns) != 1:
+        return False
+    x = unknowns.pop()
+    roots_g, roots_a = solve(g, x), solve(a, x)
+    return bool(roots_g) and len(roots_g) == len(roots_a) and all(
+        any(simplify(r - q) == 0 for q in roots_a) for r in roots_g)
+
