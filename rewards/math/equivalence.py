@@ -266,6 +266,7 @@ def _mv_parse(s: str) -> list:
     from latex2sympy2_extended import NormalizationConfig
     from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
 
+    _install_case_sensitive_symbols()
     if _parse_config is None:  # units are this package's (`normalize`): math-verify's drop any trailing letter it
         # takes for a unit (`2 \\pi a b` read as 2π, `-9.8 t` as -9.8)
         normalization = NormalizationConfig(basic_latex=True, units=False, malformed_operators=True, nits=True,
@@ -273,6 +274,25 @@ def _mv_parse(s: str) -> list:
         _parse_config = [LatexExtractionConfig(boxed_match_priority=0, normalization_config=normalization),
                          ExprExtractionConfig()]
     return parse("\\boxed{" + s + "}", _parse_config, parsing_timeout=None)  # type: ignore[arg-type]
+
+
+def _install_case_sensitive_symbols() -> None:
+    """Make math-verify's LaTeX parser keep the case of symbols: it lowercases them, so `R - r` was 0 and `\\pi R^2`
+    was `\\pi r^2`. Idempotent; worker-only."""
+    from latex2sympy2_extended.latex2sympy2 import ConversionConfig
+    from math_verify import parser
+
+    original = parser.latex2sympy
+    if getattr(original, "case_sensitive", False):
+        return
+
+    def latex2sympy(*args, **kwargs):
+        kwargs.setdefault("conversion_config", ConversionConfig(lowercase_symbols=False))
+        return original(*args, **kwargs)
+
+    latex2sympy.case_sensitive = True  # type: ignore[attr-defined]
+    parser.latex2sympy = latex2sympy
+    parser.parse_latex_cached.cache_clear()
 
 
 def prose_math(clause: str) -> str | None:

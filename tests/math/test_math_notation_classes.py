@@ -207,3 +207,13 @@ def test_what_math_verify_reads_wrongly_is_no_match():
              (limit.format(1), T + f"\\boxed{{{limit.format(2)}}}"), ("x^2+4x+20=0", T + "\\boxed{\\log(e^{\\ln 100}) = 2}"),
              ("9 (glasses)", T + "\\boxed{\\infty}"), ("\\infty", T + "\\boxed{-\\infty}")]
     _check(right, wrong)
+
+
+def test_letters_keep_their_case():
+    # math-verify's parser lowercases symbols: `R - r` was 0
+    right = [("\\pi(R^2 - r^2)", T + "\\boxed{\\pi R^2 - \\pi r^2}"), ("\\frac{Mm}{r}", T + "\\boxed{\\frac{mM}{r}}"),
+             ("x", T + "\\boxed{x}")]
+    wrong = [("\\pi(R^2 - r^2)", T + "\\boxed{0}"), ("\\pi(R^2 - r^2)", T + "\\boxed{\\pi(r^2 - R^2)}"),
+             ("R - r", T + "\\boxed{0}"), ("\\pi r^2", T + "\\boxed{\\pi R^2}"), ("\\frac{Mm}{r}", T + "\\boxed{\\frac{m^2}{r}}"),
+             ("A+B", T + "\\boxed{a+b}")]
+    _check(right, wrong)
