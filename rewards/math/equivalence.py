@@ -39,9 +39,10 @@ _COMMAND = re.compile(r"\\[A-Za-z]+")
 _LIST_WORDS = re.compile(r"\b(?:and|or)\b")
 _LETTER = re.compile(r"[A-Za-z]")
 MAX_BRACE_DEPTH = 12  # deeper answers are pathological (e.g. 50 nested \\frac): rejected without parsing
-# a comma that cannot be a thousands separator (one or two digits after it, or a leading `0,`): `1,22`, `0,111`
 _ALTERNATIVES = re.compile(r"\bor\b|\band\b|\\lor|\\vee|\\pm|\\mp")
-_DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,\d{1,2}|0,\d+)$")
+# a comma that cannot be a thousands separator (one or two digits after it, or a leading `0,`): `1,22`, `0,111`;
+# not when every digit after it is 0: `-3,0` also lists -3 itself, so it would pass for the gold -3
+_DECIMAL_COMMA = re.compile(r"^[+-]?(?:\d+,(?!0+$)\d{1,2}|0,(?!0+$)\d+)$")
 # dots that can only group thousands: two groups or more, or before a decimal comma (`1.500.000`, `1.234,56`)
 _DOT_THOUSANDS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:(?:\.\d{3}){2,}(?:,\d+)?|\.\d{3},\d+)$")
 # an answer that opens with a relation or a negation (`\\geq 5`, `\\neq 5`, `< 5`, `\\neg 5`) states it, not the

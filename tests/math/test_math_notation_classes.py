@@ -217,3 +217,9 @@ def test_letters_keep_their_case():
              ("R - r", T + "\\boxed{0}"), ("\\pi r^2", T + "\\boxed{\\pi R^2}"), ("\\frac{Mm}{r}", T + "\\boxed{\\frac{m^2}{r}}"),
              ("A+B", T + "\\boxed{a+b}")]
     _check(right, wrong)
+
+
+def test_a_decimal_comma_before_only_zeros_is_a_list():
+    right = [("1.22", T + "\\boxed{1,22}"), ("0.5", T + "\\boxed{0,5}"), ("-3, 0", T + "\\boxed{-3,0}")]
+    wrong = [("-3", T + "\\boxed{-3,0}"), ("3", T + "\\boxed{3,00}"), ("-3,0", T + "\\boxed{-3}")]
+    _check(right, wrong)
