@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-_MATH_WRAPPERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
+_MATH_WRAPPERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"), ('"', '"'), ("“", "”"), ("'", "'"))
 _TEXT_NAMES = r"(?:text|textbf|textit|textrm|textnormal|textsf|textup|mathrm|mathbf|mathit|mathsf|mbox|emph)"
 _TEXT_CMDS = re.compile(rf"\\{_TEXT_NAMES}\s*\{{([^{{}}]*)\}}")
 _LEFT_RIGHT = re.compile(r"\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?=[\\()\[\]|.{}])\.?")
@@ -70,7 +70,6 @@ _NOT_UNIT = frozenset("is are was were be not no nor never wrong incorrect false
                       "or and but if then than except minus plus times less more at least most about approximately "
                       "roughly nearly almost over under".split()) | frozenset(_SCALE_WORDS)
 _LETTER = re.compile(r"^\(?([A-J])\)?$|^\(([a-j])\)$")
-_LETTER_LOOSE = re.compile(r"^\(?([A-Ja-j])\)?$")
 _PLAIN_SQRT = re.compile(r"(?<![\\A-Za-z])sqrt\s*\(([^()]{1,100})\)")
 _SQRT_MINUS_ONE = re.compile(r"\\sqrt\s*\{\s*-\s*1\s*\}")
 _GOLD_LETTER_LEAD = re.compile(r"^([A-J])\s+(?=[A-Z][a-z])")  # a gold option "C Cecile"
@@ -83,7 +82,7 @@ _ALT_WORDS = re.compile(r"\s+(?:or|and)\s+|(?<=[)\]}])\s*(?:or|and)\s*(?=[(\[{\\
 
 
 def strip_wrappers(s: str) -> str:
-    """Remove math delimiters and a box around the whole string (repeatedly)."""
+    """Remove math delimiters, quotes and a box around the whole string (repeatedly)."""
     prev = None
     while prev != s:
         prev = s
@@ -169,9 +168,10 @@ def compact(s: str) -> str:
 
 def choice_letter(s: str, strict: bool) -> str | None:
     """Multiple-choice letter of a normalised answer: `C`, `(C)`, `(c)`, a capital letter leading its option's text
-    (`C. x = 42`, `(C) 42`, `C: 42`; a gold also `C Cecile`); unless `strict`, also `c`. A gold `e` or `i` is a
-    number (strict), not a letter. An answer that names several options (`(A) (B)`) is none."""
-    m = _LETTER.match(s) or (None if strict else _LETTER_LOOSE.match(s))
+    (`C. x = 42`, `(C) 42`, `C: 42`; a gold (`strict`) also `C Cecile`). A bare lower-case `c` is none, as lighteval
+    reads letters (it is a variable or a constant as often), and a gold `e` or `i` is a number. An answer that names
+    several options (`(A) (B)`) is none."""
+    m = _LETTER.match(s)
     if m:
         return next(g for g in m.groups() if g).upper()
     m = _LETTER_LEAD.match(s) or (_GOLD_LETTER_LEAD.match(s) if strict else None)

@@ -223,3 +223,10 @@ def test_a_decimal_comma_before_only_zeros_is_a_list():
     right = [("1.22", T + "\\boxed{1,22}"), ("0.5", T + "\\boxed{0,5}"), ("-3, 0", T + "\\boxed{-3,0}")]
     wrong = [("-3", T + "\\boxed{-3,0}"), ("3", T + "\\boxed{3,00}"), ("-3,0", T + "\\boxed{-3}")]
     _check(right, wrong)
+
+
+def test_letters_in_quotes_and_bare_lower_case_letters():
+    # lighteval's gpqa_instruct cases: "Answer: "C"" is C; "Answer: c" is no letter
+    right = [("C", T + 'So the answer is "C".\n\nAnswer: "C"'), ("C", T + "\\boxed{(c)}"), ("\\text{odd}", T + '\\boxed{"odd"}')]
+    wrong = [("C", T + "So the answer is c.\n\nAnswer: c"), ("A", T + "\\boxed{a}"), ("C", T + 'Answer: "D"')]
+    _check(right, wrong)
