@@ -21,6 +21,9 @@ Added on 2026-12-03 (second round; half of these rows are held out, by a hash wi
   two boxes, code payloads);
 - huggingface/trl `tests/test_rewards.py` (Apache-2.0): `accuracy_reward` and `reasoning_accuracy_reward` cases
   with a parsable gold.
+Added on 2026-12-03 (fourth round; read before they were added, so all in `tune`):
+- lighteval `tests/unit/metrics/test_cases/gpqa_instruct_metric.json`: 21 full responses ending in "Answer: X",
+  read from `--lighteval-gpqa FILE`.
 
 Rows where this project's verifier disagrees with the reference on purpose, or where the case is broken, carry a
 `note` saying why (`NOTES`); their expectation stays the reference's own.
@@ -28,7 +31,8 @@ Rows where this project's verifier disagrees with the reference on purpose, or w
 The reference's own gold/prediction strings are kept verbatim: `response` is the prediction exactly as the
 reference grader received it (a bare answer, a `$...$` span, a boxed solution or prose).
 
-Usage: python benchmarks/build_math_reference.py --math-verify DIR --inspect-cases FILE --lighteval FILE [--out PATH]
+Usage: python benchmarks/build_math_reference.py --math-verify DIR --inspect-cases FILE --lighteval FILE
+       --lighteval-gpqa FILE [--out PATH]
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ QWEN = "QwenLM/Qwen2.5-Math@29a82a8802e058c236fe7903ae6d8362df078aa7:evaluation/
 OPEN_R1 = "huggingface/open-r1@69ae7d4b787c6e7e9bbe173d6ef419d2f2cd6379:tests/test_rewards.py"
 LIGHTEVAL = "huggingface/lighteval@16318bb4cc736cfb29d72eb31bd19c55d0283565:tests/unit/metrics/test_extractive_match.py"
 INSPECT_HEAD = "UKGovernmentBEIS/inspect_ai@34beafda81d31fd42e4652fe943b99818dcbf955:tests/scorer"
+LIGHTEVAL_GPQA = ("huggingface/lighteval@3fd15266bc8448b797e61462d293aa3fd40b3580:"
+                  "tests/unit/metrics/test_cases/gpqa_instruct_metric.json")
 TRL = "huggingface/trl@30558f512cfe11ece65148b524a763ce5855e60e:tests/test_rewards.py"
 HELDOUT_SHARE = 3  # of 10
 SECOND_ROUND_SHARE = 5  # of 10, for the rows added in the second round (`second_round` set on the row)
@@ -282,9 +288,22 @@ def inspect_json_rows(cases: list[dict]) -> list[dict]:
              "source": f"{INSPECT_JSON}::{c['source']}"} for c in cases]
 
 
+def gpqa_rows(path: Path) -> list[dict]:
+    """lighteval's gpqa_instruct extractive-match cases: a full response against the gold option letter."""
+    rows = []
+    for case in json.loads(path.read_text())["test_cases"]:
+        doc = case["doc"]
+        rows.append({"gold": doc["choices"][doc["gold_index"]], "response": case["model_response"]["text"][0],
+                     "expected": case["expected_output"]["extractive_match"] == 1.0,
+                     "source": f"{LIGHTEVAL_GPQA}::{case['name']}", "read": True})
+    return rows
+
+
 def split_of(row: dict) -> str:
     """`heldout` for a fixed pseudo-random share of the rows (a hash of the case; another salt and a larger share
-    for the second round), else `tune`."""
+    for the second round), else `tune`; rows added after they were read (`read`) are all `tune`."""
+    if row.get("read"):
+        return "tune"
     salt = "second round\0" if row.get("second_round") else ""
     digest = hashlib.sha1(f"{salt}{row['source']}\0{row['gold']}\0{row['response']}".encode()).digest()
     share = SECOND_ROUND_SHARE if row.get("second_round") else HELDOUT_SHARE
@@ -298,10 +317,13 @@ def main() -> int:
                     help="inspect_ai tests/scorer/math_cases.json as of commit df5338b9 (its 32 cases)")
     ap.add_argument("--lighteval", type=Path, required=True,
                     help="lighteval tests/unit/metrics/test_extractive_match.py")
+    ap.add_argument("--lighteval-gpqa", type=Path, required=True,
+                    help="lighteval tests/unit/metrics/test_cases/gpqa_instruct_metric.json (at LIGHTEVAL_GPQA)")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     rows = math_verify_rows(args.math_verify) + other_rows()
     rows += inspect_json_rows(json.loads(args.inspect_cases.read_text())) + lighteval_rows(args.lighteval)
+    rows += gpqa_rows(args.lighteval_gpqa)
     seen, out = set(), []
     for row in rows:
         key = (row["gold"], row["response"])
@@ -309,7 +331,8 @@ def main() -> int:
             continue
         seen.add(key)
         note = {"note": NOTES[key]} if key in NOTES else {}
-        out.append({**{k: v for k, v in row.items() if k != "second_round"}, "split": split_of(row), **note})
+        out.append({**{k: v for k, v in row.items() if k not in ("second_round", "read")}, "split": split_of(row),
+                    **note})
     args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out))
     print(f"{len(out)} cases -> {args.out} ({sum(r['split'] == 'heldout' for r in out)} held out)")
     return 0
