@@ -38,6 +38,15 @@ _INLINE_DOLLAR = re.compile(r"(?<!\\)\$")
 _SPACE_THOUSANDS = re.compile(r"(?<!\d )(?<![\d.,])[1-9]\d{0,2}(?: \d{3})+(?![\d/]|[.,]\d{3}| \d)")
 _ONE_CHAR_GROUP = re.compile(r"([_^])\{(\w)\}")
 _DIGIT_GAP = re.compile(r"(?<=\d)\s+(?=\d)")
+_UNICODE_SYMBOLS = str.maketrans({"−": "-", "–": "-", "×": "\\times ", "÷": "\\div ", "·": "\\cdot ", "⋅": "\\cdot ",
+                                  "≤": "\\leq ", "≥": "\\geq ", "≠": "\\neq ", "∞": "\\infty ", "π": "\\pi "})
+_UNICODE_ROOT = re.compile(r"√\s*(\d+(?:\.\d+)?|[A-Za-z]|\([^()]{1,40}\)|\{[^{}]{1,40}\})")
+_VULGAR_FRACTIONS = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5),
+                     "⅗": (3, 5), "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8),
+                     "⅞": (7, 8)}
+_VULGAR = re.compile(f"(\\d*)\\s*([{''.join(_VULGAR_FRACTIONS)}])")
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_SUPERSCRIPT = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+")
 _EMPTY_SET = re.compile(r"\\varnothing|\\emptyset|∅|\\\{\s*\\\}|^\{\s*\}$")
 # units dropped after any value when written as the answer's last token: in \text/\mathrm or after whitespace
 UNITS = ("mm|cm|dm|m|km|in|inch|inches|ft|feet|foot|yd|yards?|mi|miles?|mg|g|kg|grams?|kilograms?|lb|lbs|pounds?|oz"
@@ -119,9 +128,20 @@ def _drop_unit(s: str) -> str:
     return s[:m.start()] if m else s
 
 
+def _unicode_math(s: str) -> str:
+    """Unicode math written as LaTeX: `−` `×` `÷` `·` `≤` `≥` `≠` `∞` `π`, `√2`, `½` (and `1½` as a mixed number),
+    superscript digits (`x²`, `10⁶`)."""
+    if s.isascii():
+        return s
+    s = s.translate(_UNICODE_SYMBOLS)
+    s = _UNICODE_ROOT.sub(lambda m: f"\\sqrt{{{m.group(1).strip('(){}')}}}", s)
+    s = _VULGAR.sub(lambda m: "{}\\frac{{{}}}{{{}}}".format(m.group(1), *_VULGAR_FRACTIONS[m.group(2)]), s)
+    return _SUPERSCRIPT.sub(lambda m: "^{" + m.group(0).translate(_SUPERSCRIPT_DIGITS) + "}", s)
+
+
 def normalize(s: str) -> str:
     """Canonical string form of an answer (see module docstring). Idempotent."""
-    s = strip_wrappers(s)
+    s = _unicode_math(strip_wrappers(s))
     s = _INLINE_DOLLAR.sub(" ", s)
     s = _drop_unit(s.strip())
     s = _PERCENT_WORD.sub(r"\\%", s)

@@ -230,3 +230,12 @@ def test_letters_in_quotes_and_bare_lower_case_letters():
     right = [("C", T + 'So the answer is "C".\n\nAnswer: "C"'), ("C", T + "\\boxed{(c)}"), ("\\text{odd}", T + '\\boxed{"odd"}')]
     wrong = [("C", T + "So the answer is c.\n\nAnswer: c"), ("A", T + "\\boxed{a}"), ("C", T + 'Answer: "D"')]
     _check(right, wrong)
+
+
+def test_unicode_math():
+    right = [("-5", T + "\\boxed{−5}"), ("2\\sqrt{2}", T + "\\boxed{2√2}"), ("\\frac{3}{2}", T + "\\boxed{1½}"),
+             ("x^2", T + "\\boxed{x²}"), ("10^{6}", T + "\\boxed{10⁶}"), ("\\leq 5", T + "\\boxed{≤ 5}"), ("\\infty", T + "\\boxed{∞}"),
+             ("6", T + "\\boxed{2×3}"), ("2\\pi", T + "The answer is 2π.")]
+    wrong = [("5", T + "\\boxed{−5}"), ("x^3", T + "\\boxed{x²}"), ("10^{6}", T + "\\boxed{10⁷}"), ("5", T + "\\boxed{≤ 5}"),
+             ("-\\infty", T + "\\boxed{∞}"), ("\\frac{1}{2}", T + "\\boxed{1½}"), ("2", T + "\\boxed{√2}")]
+    _check(right, wrong)
