@@ -3,7 +3,8 @@
 - exact values are compared exactly, at 60 significant digits relative to their magnitude, never with an absolute
   tolerance near 0 (`1/2^60 != 1/2^61`);
 - the decimal-tolerance rule applies only when a decimal was written (`numbers.REL_TOL`, and the decimal must be the
-  value to the digits it shows);
+  value to the digits it shows); a decimal with fewer than `numbers.APPROX_DIGITS` significant digits must equal an
+  exact value exactly;
 - `install_exact_numeric_eq` makes math-verify's own number comparison (inside tuples, sets, intervals, matrices
   and differences of symbolic answers) follow these rules;
 - `approximates` decides a claimed `value \\approx d`;
@@ -17,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 
-from rewards.math.numbers import FLOAT_NOISE, REL_TOL
+from rewards.math.numbers import APPROX_DIGITS, FLOAT_NOISE, REL_TOL, significant_digits
 
 EXACT_REL_TOL = 1e-40  # exact values compared at 60 significant digits: only rounding noise is tolerated
 _DECIMAL_LITERAL = re.compile(r"^[+-]?\d*\.(\d+)$|^[+-]?\d+$")
@@ -34,6 +35,9 @@ def compare_numbers(gold, answer, rel_tol: float) -> bool | None:
         return None
     if not (gold.is_number and answer.is_number):
         return None
+    if gold.has(Float) != answer.has(Float) and all(_short(f) for f in (gold if gold.has(Float) else answer)
+                                                        .atoms(Float)):
+        gold, answer = _as_written(gold), _as_written(answer)  # a short decimal must equal an exact value
     tol = rel_tol if answer.has(Float) or gold.has(Float) else EXACT_REL_TOL
     g, a = gold.doit().evalf(60), answer.doit().evalf(60)
     if not (g.is_number and a.is_number):
@@ -56,6 +60,23 @@ def _digit_unit(f) -> float | None:
     if not math.isfinite(x) or x == 0:
         return None
     return 10.0 ** Decimal(repr(x)).as_tuple().exponent
+
+
+def _short(f) -> bool:
+    """Whether a decimal shows fewer than `APPROX_DIGITS` significant digits (too few to stand for a value it only
+    approximates; its shortest float form is what was written)."""
+    from fractions import Fraction
+
+    unit = _digit_unit(f)
+    return unit is not None and significant_digits(Fraction(repr(float(f))), Fraction(repr(unit))) < APPROX_DIGITS
+
+
+def _as_written(expr):
+    """`expr` with each decimal replaced by the exact rational it shows (1.5 -> 3/2; 0.1 -> 1/10, not the binary
+    float)."""
+    from sympy import Float, Rational
+
+    return expr.xreplace({f: Rational(repr(float(f))) for f in expr.atoms(Float)})
 
 
 def _negligible(difference) -> bool:

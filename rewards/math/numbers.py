@@ -7,8 +7,10 @@ zero) must be equal. When either side is a decimal literal, they match within a 
 (`|a - b| <= rel_tol * max(|a|, |b|)`, default 1e-6), and the decimal must be the other value to the digits it
 shows: the difference is under one unit of its last digit (or within 1e-9 relative: float noise such as
 0.30000000000000004). So 0.333 != 1/3, 0.333333 == 1/3, 4951076 != 4951077, 4951076.0 != 4951077, and
-1234567.5 != 1234567 (within 1e-6 relative, but a different value to the digit shown). A percentage `p%` also
-matches the plain number `p` and the fraction `p/100`.
+1234567.5 != 1234567 (within 1e-6 relative, but a different value to the digit shown). A decimal that shows fewer
+than `APPROX_DIGITS` significant digits cannot stand for a value it does not equal: against an exact value it is
+compared exactly (1.5\times 10^6 != 1500001, though within 1e-6 relative). A percentage `p%` also matches the
+plain number `p` and the fraction `p/100`.
 
 Sizes are capped (`MAX_DIGITS`, `MAX_EXPONENT`) so parsing never stalls the caller; longer inputs return None
 and go to a worker. Pure integers of any length compare as digit strings (`same_integer`), so integers with more
@@ -155,6 +157,13 @@ def _fraction(sign: str, whole: str | None, num: str, den: str) -> tuple[Fractio
 
 
 FLOAT_NOISE = Fraction(1, 10**9)  # relative difference that is float noise, whatever the digits shown
+APPROX_DIGITS = 6  # significant digits a decimal needs to stand for an exact value it only approximates
+
+
+def significant_digits(value: Fraction, unit: Fraction) -> int:
+    """Significant digits a decimal shows, from its value and one unit of its last digit (1.5e6 with unit 1e5: 2;
+    0.333333: 6; 2.50: 3); a large count for 0, which has no magnitude to approximate."""
+    return len(str(round(abs(value) / unit))) if value else APPROX_DIGITS + 1
 
 
 def close(a: Fraction, b: Fraction, exact: bool, rel_tol: float = REL_TOL, unit: Fraction | None = None) -> bool:
@@ -172,6 +181,9 @@ def numbers_equal(gold: Num, answer: Num, rel_tol: float = REL_TOL) -> bool:
         return [(n.value, n.unit)] + ([(n.value / 100, n.unit and n.unit / 100)] if n.percent else [])
 
     exact = gold.exact and answer.exact
+    if gold.exact != answer.exact:  # a decimal against an exact value: a short decimal must equal it exactly
+        decimal = answer if gold.exact else gold
+        exact = decimal.unit is not None and significant_digits(decimal.value, decimal.unit) < APPROX_DIGITS
     if gold.percent and answer.percent:  # p% and q%: p == q (never 0.9% == 90%)
         return close(gold.value, answer.value, exact, rel_tol, max((u for u in (gold.unit, answer.unit)
                                                                      if u is not None), default=None))

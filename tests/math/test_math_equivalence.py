@@ -51,6 +51,28 @@ def test_tolerance_rule_is_relative_and_only_for_decimal_literals():
     assert parse_number("1" * 500) is None  # too long for the parent: goes to a worker
 
 
+@pytest.mark.parametrize("gold,answer,same", [
+    # a decimal with fewer than 6 significant digits stands only for the value it equals, on either side
+    ("1.5\\times 10^6", "1500001", False), ("1500001", "1.5\\times 10^{6}", False), ("2.5", "\\frac{2500001}{1000000}", False),
+    ("1.5\\times 10^6", "1500000", True), ("2.50", "\\frac{5}{2}", True), ("50\\%", "\\frac12", True),
+    # with 6 or more it may approximate an exact value (0.333333 = 1/3, 2.71828 = e) on either side
+    ("0.333333", "\\frac13", True), ("\\frac13", "0.333333", True),
+])
+def test_a_short_decimal_equals_an_exact_value_only_exactly(gold, answer, same):
+    n = parse_number
+    assert numbers_equal(n(gold), n(answer)) is same
+
+
+@pytest.mark.parametrize("gold,answer,same", [
+    ("1.5 \\cdot 10^{6} + \\sqrt{2}", "1500001+\\sqrt2", False), ("(0.5, 1500000)", "(0.5, 1500001)", False),
+    ("0.5\\sqrt{3}", "\\frac{\\sqrt{3}}{2} + 10^{-8}", False),
+    ("\\frac{\\pi}{10}", "0.1\\pi", True), ("\\frac{\\sqrt2}{2}", "0.5\\sqrt{2}", True), ("e", "2.71828", True),
+])
+def test_a_short_decimal_inside_an_expression_is_exact(gold, answer, same):
+    """The sympy path: the decimals of a side are the rationals they show when they are too short to approximate."""
+    assert verify(gold, "\\boxed{" + answer + "}").correct is same
+
+
 def test_a_decimal_must_be_the_value_to_the_digits_it_shows():
     n = parse_number
     # within 1e-6 relative, but a different value at the digit shown
