@@ -126,3 +126,19 @@ def test_sft_pool_shows_flawed_traces_at_the_configured_rate():
         counts[item.row["task"]] += text == item.flawed
     assert len(data) == 600
     assert counts["math"] == 0 and 40 <= counts["code"] <= 80 and 80 <= counts["general"] <= 120, counts
+
+
+def test_calibration_counts_one_sample_off_a_band_as_inside():
+    """A 32-row pass rate one sample outside a band is noise: the build keeps that checkpoint; two samples out is
+    not inside, and the first point within the tolerance wins over a later exact one."""
+    from rl.demo.coldstart import ColdStartConfig, _Calibration
+
+    cal = _Calibration(ColdStartConfig(calib_n=32), tokenizer=None, rows={}, sandbox_url="")
+    assert cal.inside(0.0) and cal.inside(1 / 32) and cal.inside(0.625 - 0.60)
+    assert not cal.inside(2 / 32) and not cal.inside(0.05)
+    cal.history = [{"step": 50, "band_distance": 0.1}, {"step": 100, "band_distance": 2 / 32},
+                   {"step": 150, "band_distance": 1 / 32}, {"step": 200, "band_distance": 0.0}]
+    assert cal.best()["step"] == 150
+    strict = _Calibration(ColdStartConfig(calib_n=32, band_tolerance_samples=0), None, {}, "")
+    strict.history = cal.history
+    assert strict.best()["step"] == 200
