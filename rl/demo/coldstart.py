@@ -163,7 +163,7 @@ def build(out_dir: str | Path, cfg: ColdStartConfig, exclude: set[str] = frozens
     trainer.model.load_state_dict(calib.snapshots[chosen["step"]])
     trainer.save_model(str(out))
     tokenizer.save_pretrained(out)
-    record = {"chosen": chosen, "in_band": chosen["band_distance"] == 0.0, "config": asdict(cfg),
+    record = {"chosen": chosen, "in_band": calib.inside(chosen["band_distance"]), "config": asdict(cfg),
               "history": calib.history}
     (out / "calibration.json").write_text(json.dumps(record, indent=2) + "\n")
     return record
