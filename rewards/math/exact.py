@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from fractions import Fraction
 
 from rewards.math.numbers import APPROX_DIGITS, FLOAT_NOISE, REL_TOL, significant_digits
 
@@ -35,8 +36,8 @@ def compare_numbers(gold, answer, rel_tol: float) -> bool | None:
         return None
     if not (gold.is_number and answer.is_number):
         return None
-    if gold.has(Float) != answer.has(Float) and all(_short(f) for f in (gold if gold.has(Float) else answer)
-                                                        .atoms(Float)):
+    written = [side for side in (gold, answer) if side.has(Float)]
+    if len(written) == 1 and all(_short(f) for f in written[0].atoms(Float)):
         gold, answer = _as_written(gold), _as_written(answer)  # a short decimal must equal an exact value
     tol = rel_tol if answer.has(Float) or gold.has(Float) else EXACT_REL_TOL
     g, a = gold.doit().evalf(60), answer.doit().evalf(60)
@@ -65,8 +66,6 @@ def _digit_unit(f) -> float | None:
 def _short(f) -> bool:
     """Whether a decimal shows fewer than `APPROX_DIGITS` significant digits (too few to stand for a value it only
     approximates; its shortest float form is what was written)."""
-    from fractions import Fraction
-
     unit = _digit_unit(f)
     return unit is not None and significant_digits(Fraction(repr(float(f))), Fraction(repr(unit))) < APPROX_DIGITS
 
