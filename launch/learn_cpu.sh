@@ -12,7 +12,7 @@
 # Usage: bash launch/learn_cpu.sh [OUT]      (default OUT=runs/learn; the folder is rebuilt from scratch)
 # Env:   SEED=0        offsets every seed (rows, SFT, training); runs with different SEEDs share no seed
 #        N_HELDOUT=200 held-out prompts per family (4 samples each)
-#        SFT_MAX_STEPS=1200, SFT_EVAL_EVERY=50   cold-start SFT budget and calibration interval
+#        SFT_MAX_STEPS=800, SFT_EVAL_EVERY=50   cold-start SFT budget and calibration interval
 #        SKIP_SETUP=1  do not run launch/setup.sh
 # Extra arguments after OUT go to `rl train` (e.g. --set stages.reasoning.grpo.max_steps=50).
 set -euo pipefail
@@ -43,7 +43,7 @@ log "rows drawn"
 
 "$PY" -m rl.demo coldstart --out "$OUT/cold_start" --reward-model "$OUT/reward_model" --exclude "${held[@]}" \
   --sft-seed "$S_SFT" --calib-seed "$S_CALIB" --seed "$SEED" \
-  --max-steps "${SFT_MAX_STEPS:-1200}" --eval-every "${SFT_EVAL_EVERY:-50}"
+  --max-steps "${SFT_MAX_STEPS:-800}" --eval-every "${SFT_EVAL_EVERY:-50}"
 log "cold start built"
 
 "$PY" -m rl.demo suite --data "$D" --out "$OUT/eval_suite.yaml"

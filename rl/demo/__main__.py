@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--sft-seed", type=int, default=3)
     p.add_argument("--calib-seed", type=int, default=2)
     p.add_argument("--seed", type=int, default=0, help="model initialisation and SFT order")
-    p.add_argument("--max-steps", type=int, default=1200)
+    p.add_argument("--max-steps", type=int, default=800, help="SFT step budget (the closest point is kept)")
     p.add_argument("--eval-every", type=int, default=50)
     p.set_defaults(func=_coldstart)
     p = sub.add_parser("suite", help="the learn_cpu eval suite with its sources in a data folder")

@@ -20,7 +20,7 @@ SCORERS: dict[str, tuple[str, dict[str, Any]]] = {
     "general": ("rule_checks", {"mode": "all"}),
 }
 # Room for the longest gold trace of each family plus a margin (a truncated completion has no answer).
-MAX_NEW_TOKENS = {"math": 64, "code": 80, "general": 128}
+MAX_NEW_TOKENS = {"math": 48, "code": 64, "general": 96}
 SAMPLING = {"do_sample": True, "temperature": 0.6, "top_p": 0.95, "top_k": 20}
 
 

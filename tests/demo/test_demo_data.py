@@ -142,3 +142,26 @@ def test_calibration_counts_one_sample_off_a_band_as_inside():
     strict = _Calibration(ColdStartConfig(calib_n=32, band_tolerance_samples=0), None, {}, "")
     strict.history = cal.history
     assert strict.best()["step"] == 200
+
+
+def test_every_completion_cap_fits_the_longest_gold_trace(tmp_path):
+    """A cap below a family's longest gold trace truncates every correct answer (reward 0, silently): the training
+    caps of configs/pipeline/learn_cpu.yaml, the eval suite's and the calibration's must all leave room for it, in
+    the demo's own tokenizer, with the end-of-turn token."""
+    import yaml
+
+    from rl.demo.calibrate import MAX_NEW_TOKENS
+    from rl.demo.coldstart import ColdStartConfig, tokenizer_corpus
+    from rl.smoke.tiny import build_tokenizer
+
+    tokenizer = build_tokenizer(tmp_path, corpus=tokenizer_corpus(ColdStartConfig().sft_seed))
+    longest = {t: 1 + max(len(tokenizer(i.completion)["input_ids"]) for i in draw_items(t, 11, 1500))
+               for t in FAMILIES}
+    pipeline = yaml.safe_load((ROOT / "configs/pipeline/learn_cpu.yaml").read_text())
+    for stage in pipeline["stages"]:
+        tasks = {Path(d["source"]).stem.removeprefix("train_") for d in stage["datasets"]}
+        assert stage["grpo"]["max_completion_length"] >= max(longest[t] for t in tasks), (stage["name"], longest)
+    suite = yaml.safe_load((ROOT / "configs/eval/learn_cpu.yaml").read_text())
+    for bench in suite["benchmarks"]:
+        assert bench["max_new_tokens"] >= longest[bench["name"]], (bench["name"], longest)
+        assert MAX_NEW_TOKENS[bench["name"]] == bench["max_new_tokens"]  # calibration scores as rl eval does
