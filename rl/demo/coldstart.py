@@ -50,7 +50,7 @@ class ColdStartConfig:
     # The fraction of a family's SFT examples that show its flawed trace (`Item.flawed`: a forgotten constraint, the
     # wrong program), so the cold start follows instructions and picks programs only partly, whatever step the SFT
     # stops at, and GRPO's groups disagree on these prompts from the first step.
-    flaw_rate: dict[str, float] = field(default_factory=lambda: {"code": 0.4, "general": 0.7})
+    flaw_rate: dict[str, float] = field(default_factory=lambda: {"code": 0.25, "general": 0.7})
     calib_n: int = 32                    # calibration rows per family
     # A pass rate on `calib_n` rows is noisy (about +-9 points at 32): within one calibration sample of every band
     # counts as inside, so a build does not run on to `max_steps` because of one sample.
