@@ -267,9 +267,9 @@ def _mv_parse(s: str) -> list:
     from latex2sympy2_extended import NormalizationConfig
     from math_verify import ExprExtractionConfig, LatexExtractionConfig, parse
 
-    _install_case_sensitive_symbols()
     if _parse_config is None:  # units are this package's (`normalize`): math-verify's drop any trailing letter it
         # takes for a unit (`2 \\pi a b` read as 2π, `-9.8 t` as -9.8)
+        _install_case_sensitive_symbols()
         normalization = NormalizationConfig(basic_latex=True, units=False, malformed_operators=True, nits=True,
                                             boxed="all", equations=False)
         _parse_config = [LatexExtractionConfig(boxed_match_priority=0, normalization_config=normalization),

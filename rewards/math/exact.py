@@ -167,4 +167,3 @@ def same_equation(gold, answer) -> bool:
     roots_g, roots_a = solve(g, x), solve(a, x)
     return bool(roots_g) and len(roots_g) == len(roots_a) and all(
         any(simplify(r - q) == 0 for q in roots_a) for r in roots_g)
-

@@ -1,6 +1,7 @@
 """Calibration of a policy during the cold-start SFT: sample completions for rows of each family and score them
 with the pipeline's own rewards (`math_accuracy`, `code_tests` through a sandbox server, `rule_checks` with every
-constraint required), exactly as `rl eval` scores the held-out rows.
+constraint required), exactly as `rl eval` scores the held-out rows: the scorers, completion caps and sampling
+settings are read from the demo's eval suite (`configs/eval/learn_cpu.yaml`).
 
 Calibration rows come from their own seed, never the held-out one.
 """
@@ -11,18 +12,19 @@ import asyncio
 import inspect
 from typing import Any, Sequence
 
+import yaml
+
 from rl.data.templating import apply_template
+from rl.demo.suite import SUITE
 
-# One scorer per family, as the eval suite's benchmarks name them; a sample passes at score >= 1.
+_SUITE = yaml.safe_load(SUITE.read_text())
+_BENCHMARKS = {b["name"]: b for b in _SUITE["benchmarks"]}
+# One scorer per family (name, kwargs), as the eval suite's benchmarks name them; a sample passes at score >= 1.
 SCORERS: dict[str, tuple[str, dict[str, Any]]] = {
-    "math": ("math_accuracy", {}),
-    "code": ("code_tests", {"scoring": "all_pass"}),
-    "general": ("rule_checks", {"mode": "all"}),
-}
-# Room for the longest gold trace of each family plus a margin (a truncated completion has no answer).
-MAX_NEW_TOKENS = {"math": 48, "code": 64, "general": 96}
-SAMPLING = {"do_sample": True, "temperature": 0.6, "top_p": 0.95, "top_k": 20}
-
+    task: (b["scorer"], {}) if isinstance(b["scorer"], str) else (b["scorer"]["name"], b["scorer"].get("kwargs", {}))
+    for task, b in _BENCHMARKS.items()}
+MAX_NEW_TOKENS: dict[str, int] = {task: b["max_new_tokens"] for task, b in _BENCHMARKS.items()}
+SAMPLING = {"do_sample": True, **{k: _SUITE["generation"][k] for k in ("temperature", "top_p", "top_k")}}
 
 def generate(model: Any, tokenizer: Any, prompts: Sequence[list[dict[str, str]]], max_new_tokens: int,
              batch_size: int = 64) -> list[str]:
