@@ -2,7 +2,8 @@
 # The CPU learning demonstration (README, "Does it learn?"; shared design section 7): on 2 CPU cores,
 #   1. draw the rows: held-out rows first, then training rows that exclude the held-out problems (rl.demo data);
 #   2. build the cold start: a short SFT of a ~1M-parameter Qwen2, stopped at the first checkpoint that is partly
-#      competent on every family (calibration rows of their own seed; rl.demo coldstart), plus a tiny reward model;
+#      competent on every family (calibration rows of their own seed; rl.demo coldstart), plus a tiny reward model
+#      trained on general preference pairs (rl.demo.preference);
 #   3. run configs/pipeline/learn_cpu.yaml with `rl train`: the cold start evaluated, stage 1 (math + code,
 #      verifiers and sandbox), evaluated, stage 2 (rule checks + reward model, math and code replayed), evaluated and
 #      gated on math and code (its `eval:` block, on the held-out rows: configs/eval/learn_cpu.yaml on OUT/data);

@@ -54,5 +54,7 @@ def test_shortened_demo_writes_learning_json_and_plot(tmp_path):
     assert (out / "learning.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     calibration = json.loads((out / "cold_start" / "calibration.json").read_text())
     assert [h["step"] for h in calibration["history"]][:2] == [10, 20]
+    assert calibration["reward_model"]["accuracy"] > 0.5  # trained on preference pairs, not left random
+    assert (out / "reward_model" / "model.safetensors").is_file()
     for task in ("math", "code", "general"):
         assert not keys_of([out / "data" / f"heldout_{task}.jsonl"]) & keys_of([out / "data" / f"train_{task}.jsonl"])
