@@ -1,9 +1,12 @@
 """General family: one sentence about a topic under one or two IFEval constraints, checked by `rule_checks`.
 
 Constraints use the real IFEval ids and instruction wordings: `change_case:english_lowercase`,
-`change_case:english_capital`, `punctuation:no_comma`, `length_constraints:number_words`, `keywords:existence`,
-`detectable_format:json_format`, `startend:quotation` and `startend:end_checker`; incompatible pairs are never
-drawn. The gold answer is a templated sentence transformed to meet every constraint (checked with
+`change_case:english_capital`, `punctuation:no_comma`, `length_constraints:number_words`,
+`detectable_format:title`, `detectable_format:json_format`, `startend:quotation` and `detectable_content:postscript`;
+incompatible pairs are never drawn. Every constraint asks for a behaviour the prompt switches on, never for a word
+to copy from the prompt: `keywords:existence` and `startend:end_checker` (one of 4 keywords, one of 3 end phrases)
+passed at 7-20 % before and after both stages on every seed, since a 1M-parameter model does not learn to copy a
+word from its prompt in the demo's budget (README, tuning notes). The gold answer is a templated sentence transformed to meet every constraint (checked with
 `rewards.rules.check` when drawn), after a thinking line per constraint; the flawed trace forgets one constraint
 (its thinking line and its effect on the answer) and fails it. The key is the prompt text.
 """
@@ -29,10 +32,7 @@ TOPICS = ("the sea", "a city", "music", "the moon", "a forest", "rain", "a libra
 PHRASINGS = ("Write one sentence about {topic}.", "Describe {topic} in one sentence.",
              "Tell me about {topic} in a single sentence.")
 ADJECTIVES = ("calm", "bright", "quiet", "warm", "cold", "busy", "gentle", "wide", "old", "fresh", "soft", "clear")
-# Few keywords and end phrases: a ~1M-parameter model learns which of a handful the prompt names (a 4-way choice
-# with a reward signal from the first step); with ten keywords it copied at chance (10 %) before and after RL.
-KEYWORDS = ("lamp", "stone", "bird", "song")
-END_PHRASES = ("Is there anything else I can help with?", "Any other questions?", "That is all.")
+POSTSCRIPT = "P.S. Thank you for reading."
 # A length constraint picks the short or the long sentence; its N is set from the finished answer's word count
 # (IFEval's `\w+` words): "less than" the short answer's count plus 1-3, or "at least" the long one's minus 0-2.
 SLACK = (1, 3)
@@ -43,9 +43,9 @@ class Draft:
     """The answer being built: its text parts and the settings the constraints chose."""
 
     long: bool = False
-    keyword: str | None = None
+    title: bool = False
     commas: bool = True
-    end_phrase: str | None = None
+    postscript: bool = False
     wrap: str | None = None    # "json" | "quotes"
     case: str | None = None    # "lower" | "upper"
     slack: int = 0             # a length constraint's N minus the answer's word count
@@ -85,10 +85,9 @@ def _words(rng):
             _set(long=True, slack=-rng.randint(SLACK[0] - 1, SLACK[1] - 1)))
 
 
-def _keyword(rng):
-    kw = rng.choice(KEYWORDS)
-    return ({"keywords": [kw]}, f"Include the keywords {kw} in the response.", f"Use the word {kw}.",
-            _set(keyword=kw))
+def _title(rng):
+    return ({}, "Your answer must contain a title, wrapped in double angular brackets, such as <<poem of joy>>.",
+            "Give it a title.", _set(title=True))
 
 
 def _json(rng):
@@ -100,10 +99,9 @@ def _quotes(rng):
             _set(wrap="quotes"))
 
 
-def _end(rng):
-    phrase = rng.choice(END_PHRASES)
-    return ({"end_phrase": phrase}, f"Finish your response with this exact phrase {phrase}. No other words should "
-            "follow this phrase.", f"End with: {phrase}", _set(end_phrase=phrase))
+def _postscript(rng):
+    return ({"postscript_marker": "P.S."}, "At the end of your response, please explicitly add a postscript "
+            "starting with P.S.", "Add a P.S.", _set(postscript=True))
 
 
 CONSTRAINTS = (
@@ -111,10 +109,10 @@ CONSTRAINTS = (
     Constraint("change_case:english_capital", "case", _capital),
     Constraint("punctuation:no_comma", "comma", _no_comma),
     Constraint("length_constraints:number_words", "length", _words),
-    Constraint("keywords:existence", "keyword", _keyword),
+    Constraint("detectable_format:title", "title", _title),
     Constraint("detectable_format:json_format", "ending", _json),
     Constraint("startend:quotation", "ending", _quotes),
-    Constraint("startend:end_checker", "ending", _end),
+    Constraint("detectable_content:postscript", "ending", _postscript),
 )
 
 
@@ -124,11 +122,11 @@ def render(topic: str, adjectives: list[str], d: Draft) -> str:
     text = f"The {topic.split()[-1]} is {adjectives[0]}{sep}{adjectives[1]} and {adjectives[2]}"
     if d.long:
         text += f"{sep}and people who see it feel {adjectives[3]} and glad all day"
-    if d.keyword:
-        text += f" near the {d.keyword}"
     text += "."
-    if d.end_phrase:
-        text += f" {d.end_phrase}"
+    if d.title:
+        text = f"<<{topic.split()[-1].title()}>> {text}"
+    if d.postscript:
+        text += f" {POSTSCRIPT}"
     if d.wrap == "json":
         text = json.dumps({"response": text})
     elif d.wrap == "quotes":
