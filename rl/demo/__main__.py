@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("coldstart", help="build the calibrated cold-start checkpoint")
     p.add_argument("--out", required=True, help="model folder to write")
     p.add_argument("--exclude", nargs="*", default=[], metavar="JSONL", help="rows SFT must never see (held-out)")
-    p.add_argument("--reward-model", help="also train the tiny reward model (same tokenizer; rl.demo.preference) into this folder")
+    p.add_argument("--reward-model",
+                   help="also train the tiny reward model (same tokenizer; rl.demo.preference) into this folder")
     p.add_argument("--sft-seed", type=int, default=3)
     p.add_argument("--calib-seed", type=int, default=2)
     p.add_argument("--seed", type=int, default=0, help="model initialisation and SFT order")

@@ -26,6 +26,7 @@ SCORERS: dict[str, tuple[str, dict[str, Any]]] = {
 MAX_NEW_TOKENS: dict[str, int] = {task: b["max_new_tokens"] for task, b in _BENCHMARKS.items()}
 SAMPLING = {"do_sample": True, **{k: _SUITE["generation"][k] for k in ("temperature", "top_p", "top_k")}}
 
+
 def generate(model: Any, tokenizer: Any, prompts: Sequence[list[dict[str, str]]], max_new_tokens: int,
              batch_size: int = 64) -> list[str]:
     """One sampled completion per chat prompt (the generation prompt opens `<think>`), decoded without specials."""

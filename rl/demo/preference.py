@@ -15,46 +15,47 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
+from rewards.base import answer_part
 from rl.demo.data import draw_items, sft_example
 from rl.demo.tasks import Item
 
 logger = logging.getLogger(__name__)
 
-REJECTIONS = ("flawed", "off_topic", "loop", "stutter")
-
-
 def _answer(trace: str) -> str:
-    return trace.split("</think>")[-1].strip()
+    """The answer of a demo trace (which always closes its thinking), stripped."""
+    return (answer_part(trace) or "").strip()
 
 
-def _loop(answer: str, rng: random.Random) -> str:
-    words = answer.split()
+def _flawed(item: Item, other: Item, rng: random.Random) -> str:
+    return _answer(item.flawed or other.completion)
+
+
+def _off_topic(item: Item, other: Item, rng: random.Random) -> str:
+    return _answer(other.completion)
+
+
+def _loop(item: Item, other: Item, rng: random.Random) -> str:
+    words = _answer(item.completion).split()
     start = rng.randrange(max(1, len(words) - 3))
     span = words[start:start + rng.randint(2, 5)]
     return " ".join(words[:start] + span * rng.randint(3, 6) + words[start:])
 
 
-def _stutter(answer: str, rng: random.Random) -> str:
-    words = answer.split()
+def _stutter(item: Item, other: Item, rng: random.Random) -> str:
+    words = _answer(item.completion).split()
     i = rng.randrange(len(words))
     word = words[i]
     j = rng.randrange(len(word))
     return " ".join(words[:i] + [word[:j] + word[j] * rng.randint(6, 20)])
 
 
-def rejected_answer(kind: str, item: Item, other: Item, rng: random.Random) -> str:
-    """A worse answer to `item`'s prompt of the given kind (`REJECTIONS`); `other` is another prompt's item."""
-    gold = _answer(item.completion)
-    makers: dict[str, Callable[[], str]] = {
-        "flawed": lambda: _answer(item.flawed or other.completion),
-        "off_topic": lambda: _answer(other.completion),
-        "loop": lambda: _loop(gold, rng),
-        "stutter": lambda: _stutter(gold, rng),
-    }
-    return makers[kind]()
+# Makers of a worse answer to `item`'s prompt, by kind; `other` is another prompt's item.
+_REJECTED = {"flawed": _flawed, "off_topic": _off_topic, "loop": _loop, "stutter": _stutter}
+REJECTIONS = tuple(_REJECTED)
 
 
 def preference_pairs(seed: int, n: int, exclude: set[str] = frozenset()) -> list[dict[str, Any]]:
@@ -65,11 +66,12 @@ def preference_pairs(seed: int, n: int, exclude: set[str] = frozenset()) -> list
     pairs = []
     for i, item in enumerate(items):
         other = items[(i + 1 + rng.randrange(n - 1)) % n] if n > 1 else item
-        rejected = rejected_answer(REJECTIONS[i % len(REJECTIONS)], item, other, rng)
-        if rejected == _answer(item.completion):
+        chosen = _answer(item.completion)
+        rejected = _REJECTED[REJECTIONS[i % len(REJECTIONS)]](item, other, rng)
+        if rejected == chosen:
             continue
         pairs.append({"prompt": sft_example(item)["prompt"],
-                      "chosen": [{"role": "assistant", "content": _answer(item.completion)}],
+                      "chosen": [{"role": "assistant", "content": chosen}],
                       "rejected": [{"role": "assistant", "content": rejected}]})
     return pairs
 
@@ -78,8 +80,6 @@ def train_reward_model(out_dir: str | Path, tokenizer: Any, pairs: list[dict[str
                        steps: int = 150, batch_size: int = 32, learning_rate: float = 3e-3) -> dict[str, float]:
     """Train a tiny reward model (`rl.smoke.tiny.build_reward_model`) on `pairs` with TRL's RewardTrainer and save
     it with `tokenizer` into `out_dir`; returns its training-set pair accuracy and the seconds it took."""
-    import time
-
     from datasets import Dataset
     from trl import RewardConfig, RewardTrainer
 

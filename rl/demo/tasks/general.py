@@ -5,10 +5,11 @@ Constraints use the real IFEval ids and instruction wordings: `change_case:engli
 `detectable_format:title`, `detectable_format:json_format`, `startend:quotation` and `detectable_content:postscript`;
 incompatible pairs are never drawn. Every constraint asks for a behaviour the prompt switches on, never for a word
 to copy from the prompt: `keywords:existence` and `startend:end_checker` (one of 4 keywords, one of 3 end phrases)
-passed at 7-20 % before and after both stages on every seed, since a 1M-parameter model does not learn to copy a
-word from its prompt in the demo's budget (README, tuning notes). The gold answer is a templated sentence transformed to meet every constraint (checked with
-`rewards.rules.check` when drawn), after a thinking line per constraint; the flawed trace forgets one constraint
-(its thinking line and its effect on the answer) and fails it. The key is the prompt text.
+passed at 7-20 % and 16-51 % after both stages on every seed, since a 1M-parameter model does not learn to copy a
+word from its prompt in the demo's budget (README, tuning notes). The gold answer is a templated sentence
+transformed to meet every constraint (checked with `rewards.rules.check` when drawn), after a thinking line per
+constraint; the flawed trace forgets one constraint (its thinking line and its effect on the answer) and fails it.
+The key is the prompt text.
 """
 
 from __future__ import annotations
