@@ -3,8 +3,9 @@
 Each problem is one of ten templates (add, multiply, subtract or take the remainder by a constant K named in the
 wording; sum, maximum or minimum of a list; reverse, count the words of, or upper-case a line), in one of two
 wordings, with a worked example and four stdio tests run by the sandbox. A ~1M-parameter model cannot write new
-programs; it can learn which template the wording asks for and copy K into it. The key is the prompt text
-(template, wording, K and example).
+programs; it can learn which template the wording asks for and copy K into it. K is one digit: with two-digit K, add,
+multiply and subtract stayed under 10 % through both stages on a seed (K copied a digit off), so those templates
+gave GRPO almost no signal (README, tuning notes). The key is the prompt text (template, wording, K and example).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from rl.demo.tasks import Item
 INSTRUCTION = "Write a Python 3 program that reads standard input and prints the answer, in one ```python block."
 LIST_INPUT = "The first line holds n and the second line holds n integers."
 WORDS = ("apple", "river", "stone", "cloud", "green", "table", "light", "music", "paper", "tiger", "ocean", "bread")
-K_RANGE = (2, 99)
+K_RANGE = (2, 9)                   # one digit (module docstring)
 N_TESTS = 4
 
 
