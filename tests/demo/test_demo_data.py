@@ -61,6 +61,26 @@ def test_math_key_ignores_phrasing():
     assert row_key(row) == row_key(same) == "math:123+456"
 
 
+def test_code_constant_is_one_digit_and_in_prompt_and_gold_program():
+    """K is copied from the wording into the program: one digit (a tiny model copies two digits a digit off)."""
+    import re
+
+    from rl.demo.tasks.code import TEMPLATES
+
+    wordings = {w.split("{k}")[0]: t for t in TEMPLATES if t.uses_k for w in t.wordings}
+    seen = set()
+    for item in draw_items("code", 7, 400):
+        text = item.row["prompt"][-1]["content"]
+        lead = next((lead for lead in wordings if text.startswith(lead)), None)
+        if lead is None:
+            continue
+        t, k = wordings[lead], re.match(re.escape(lead) + r"(\d+)", text).group(1)
+        assert len(k) == 1 and 2 <= int(k) <= 9, text
+        assert t.body.format(k=k) in item.completion
+        seen.add(t.name)
+    assert seen == {"add", "multiply", "subtract", "remainder"}
+
+
 def test_gold_traces_score_one_with_the_real_scorers():
     from rewards import registry
     from rewards.math import verify
