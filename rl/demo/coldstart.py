@@ -42,12 +42,11 @@ class ColdStartConfig:
     # Math is the slowest family (an equal mix put code and general far above their bands before math rose), so
     # it gets 3/5 of the examples; its 6,000 items fit the 8,100 operand pairs minus held-out and calibration.
     mix: dict[str, float] = field(default_factory=lambda: {"math": 3.0, "code": 1.0, "general": 1.0})
-    # Math enters its band early in its SFT jump (GRPO lifts math from a third right to .85-.99, so the jump's noisy
-    # middle is not waited for); a cold start above 75 % would leave less than the 15 points to gain. Below 30 %
-    # (25 % with one sample of slack) a seed stopped at .22 on calibration, .13 held-out, and stage 1 gained +6.
+    # Math enters its band at the start of its SFT jump (GRPO lifts math from a quarter right to .85-.99, so the
+    # jump's noisy middle is not waited for); a cold start above 75 % would leave less than the 15 points to gain.
     # Code needs 30 %: from 20-25 % held-out, stage 1 raised code by only +5 and +10 points (+12 to +18 from 32-41 %).
     bands: dict[str, tuple[float, float]] = field(default_factory=lambda: {
-        "math": (0.30, 0.75), "code": (0.30, 0.65), "general": (0.20, 0.60)})
+        "math": (0.25, 0.75), "code": (0.30, 0.65), "general": (0.20, 0.60)})
     # The fraction of a family's SFT examples that show its flawed trace (`Item.flawed`: a forgotten constraint, the
     # wrong program), so the cold start follows instructions and picks programs only partly, whatever step the SFT
     # stops at, and GRPO's groups disagree on these prompts from the first step.
