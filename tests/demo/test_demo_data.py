@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,8 +64,6 @@ def test_math_key_ignores_phrasing():
 
 def test_code_constant_is_one_digit_and_in_prompt_and_gold_program():
     """K is copied from the wording into the program: one digit (a tiny model copies two digits a digit off)."""
-    import re
-
     from rl.demo.tasks.code import TEMPLATES
 
     wordings = {w.split("{k}")[0]: t for t in TEMPLATES if t.uses_k for w in t.wordings}
