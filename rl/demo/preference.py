@@ -25,6 +25,7 @@ from rl.demo.tasks import Item
 
 logger = logging.getLogger(__name__)
 
+
 def _answer(trace: str) -> str:
     """The answer of a demo trace (which always closes its thinking), stripped."""
     return (answer_part(trace) or "").strip()

@@ -119,13 +119,13 @@ CONSTRAINTS = (
 
 def render(topic: str, adjectives: list[str], d: Draft) -> str:
     """The answer sentence for `topic` shaped by the draft's settings."""
-    sep = ", " if d.commas else " "
-    text = f"The {topic.split()[-1]} is {adjectives[0]}{sep}{adjectives[1]} and {adjectives[2]}"
+    sep, noun = (", " if d.commas else " "), topic.split()[-1]
+    text = f"The {noun} is {adjectives[0]}{sep}{adjectives[1]} and {adjectives[2]}"
     if d.long:
         text += f"{sep}and people who see it feel {adjectives[3]} and glad all day"
     text += "."
     if d.title:
-        text = f"<<{topic.split()[-1].title()}>> {text}"
+        text = f"<<{noun.title()}>> {text}"
     if d.postscript:
         text += f" {POSTSCRIPT}"
     if d.wrap == "json":
