@@ -92,7 +92,7 @@ def train_reward_model(out_dir: str | Path, tokenizer: Any, pairs: list[dict[str
                         per_device_train_batch_size=batch_size, learning_rate=learning_rate,
                         lr_scheduler_type="constant_with_warmup", warmup_steps=10, logging_steps=steps,
                         save_strategy="no", report_to="none", use_cpu=True, bf16=False, seed=seed,
-                        disable_tqdm=True, dataset_num_proc=None, max_length=256)
+                        disable_tqdm=True, dataset_num_proc=None, max_length=256, activation_checkpointing=False)
     trainer = RewardTrainer(model=model, args=args, train_dataset=Dataset.from_list(pairs),
                             processing_class=tokenizer)
     result = trainer.train()
