@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh Debian/Ubuntu machine:
-#   system packages (bubblewrap for the sandbox, g++ for C++ programs, chromium for the report's screenshot test),
+#   system packages (bubblewrap for the sandbox, g++ for C++ programs, chromium for the report's screenshot test,
+#   the shell linter `shellcheck` for the launch scripts' lint test),
 #   a virtual environment in .venv with torch installed first, then this package.
 # Idempotent: rerunning only installs what is missing.
 # Env: TORCH_SPEC (default torch==2.13.0, the CPU build), VENV (default .venv), EXTRAS (default dev).
@@ -19,6 +20,7 @@ need_apt=()
 command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 command -v g++ >/dev/null 2>&1 || need_apt+=(g++)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)  # the run report's screenshot test (headless)
+command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)  # the launch scripts' lint test
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "[setup] apt-get install ${need_apt[*]}"
