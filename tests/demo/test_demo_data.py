@@ -117,6 +117,30 @@ def test_gold_traces_score_one_with_the_real_scorers():
     assert sum(shifted) <= len(code) / 4
 
 
+def test_forgetting_a_length_constraint_writes_the_default_sentence_which_fails_it():
+    """A word-count constraint is a behaviour the prompt switches on, like every other constraint: "less than" N asks
+    for the short sentence (3 words under the default one), "at least" N for the long one (11 over), and the trace
+    that forgets it writes the default sentence, which fails either relation; so no policy passes it by never
+    changing length."""
+    from rewards.rules import check
+
+    def words(trace: str) -> int:
+        return len(re.findall(r"\w+", trace.split("</think>")[-1]))
+
+    shift = {"less than": 3, "at least": -11}
+    seen = set()
+    for item in draw_items("general", 9, 400):
+        length = [c for c in json.loads(item.row["constraints"]) if c["id"] == "length_constraints:number_words"]
+        if not length or "words." in item.flawed.split("</think>")[0]:
+            continue  # no length constraint, or the trace forgot another one
+        relation = length[0]["kwargs"]["relation"]
+        seen.add(relation)
+        assert words(item.flawed) - words(item.completion) == shift[relation], (item.completion, item.flawed)
+        answer = item.flawed.split("</think>")[-1].strip()
+        assert check(answer, length, item.row["prompt"][-1]["content"]) == [False], answer
+    assert seen == set(shift)
+
+
 @pytest.mark.parametrize("args, message", [
     (["--task", "poetry", "--seed", "1", "--n", "3"], "invalid choice"),
     (["--task", "math", "--seed", "1", "--n", "-1"], "non-negative"),

@@ -34,8 +34,14 @@ PHRASINGS = ("Write one sentence about {topic}.", "Describe {topic} in one sente
              "Tell me about {topic} in a single sentence.")
 ADJECTIVES = ("calm", "bright", "quiet", "warm", "cold", "busy", "gentle", "wide", "old", "fresh", "soft", "clear")
 POSTSCRIPT = "P.S. Thank you for reading."
-# A length constraint picks the short or the long sentence; its N is set from the finished answer's word count
-# (IFEval's `\w+` words): "less than" the short answer's count plus 1-3, or "at least" the long one's minus 0-2.
+# The sentence comes in three lengths: "plain" (the default: three adjectives), "short" (one adjective, 3 words
+# fewer) and "long" (plain plus an 11-word clause). A length constraint asks for the short or the long one; its N is
+# set from the finished answer's word count (IFEval's `\w+` words): "less than" the short answer's count plus 1-3,
+# or "at least" the long one's minus 0-2. So the default plain sentence fails either relation, as forgetting any
+# other constraint fails it: neither relation is met by doing nothing (a "less than" N above the plain sentence was
+# met by default, and GRPO settled on never lengthening: the constraint stayed at ~45 % in every stage). The
+# thinking line repeats the prompt's relation ("Less than N words."): with "Fewer than", the cold start never wrote
+# it, so no group ever sampled the short sentence for a "less than" prompt.
 SLACK = (1, 3)
 
 
@@ -43,7 +49,7 @@ SLACK = (1, 3)
 class Draft:
     """The answer being built: its text parts and the settings the constraints chose."""
 
-    long: bool = False
+    length: str = "plain"      # "short" | "plain" | "long"
     title: bool = False
     commas: bool = True
     postscript: bool = False
@@ -80,10 +86,10 @@ def _no_comma(rng):
 
 def _words(rng):
     if rng.random() < 0.5:
-        return ({"relation": "less than"}, "Answer with less than {n} words.", "Fewer than {n} words.",
-                _set(long=False, slack=rng.randint(*SLACK)))
+        return ({"relation": "less than"}, "Answer with less than {n} words.", "Less than {n} words.",
+                _set(length="short", slack=rng.randint(*SLACK)))
     return ({"relation": "at least"}, "Answer with at least {n} words.", "At least {n} words.",
-            _set(long=True, slack=-rng.randint(SLACK[0] - 1, SLACK[1] - 1)))
+            _set(length="long", slack=-rng.randint(SLACK[0] - 1, SLACK[1] - 1)))
 
 
 def _title(rng):
@@ -120,8 +126,10 @@ CONSTRAINTS = (
 def render(topic: str, adjectives: list[str], d: Draft) -> str:
     """The answer sentence for `topic` shaped by the draft's settings."""
     sep, noun = (", " if d.commas else " "), topic.split()[-1]
-    text = f"The {noun} is {adjectives[0]}{sep}{adjectives[1]} and {adjectives[2]}"
-    if d.long:
+    text = f"The {noun} is {adjectives[0]}"
+    if d.length != "short":
+        text += f"{sep}{adjectives[1]} and {adjectives[2]}"
+    if d.length == "long":
         text += f"{sep}and people who see it feel {adjectives[3]} and glad all day"
     text += "."
     if d.title:
@@ -162,8 +170,6 @@ def _draw_once(rng: random.Random) -> Item:
     for i, (*_, shape) in enumerate(made):
         if i != lapse:
             shape(lapsed)
-    if chosen[lapse].group == "length":  # forgetting a length limit: the other sentence length
-        lapsed.long = not draft.long
     plan = [m[2].format(n=n) for m in made]
     row = {"prompt": [{"role": "user", "content": prompt}], "task": "general", "answer": None, "tests": None,
            "constraints": json.dumps(constraints)}
