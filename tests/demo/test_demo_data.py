@@ -122,10 +122,11 @@ def test_forgetting_a_length_constraint_writes_the_default_sentence_which_fails_
     for the short sentence (3 words under the default one), "at least" N for the long one (11 over), and the trace
     that forgets it writes the default sentence, which fails either relation; so no policy passes it by never
     changing length."""
+    from rewards.base import answer_part
     from rewards.rules import check
 
     def words(trace: str) -> int:
-        return len(re.findall(r"\w+", trace.split("</think>")[-1]))
+        return len(re.findall(r"\w+", answer_part(trace)))
 
     shift = {"less than": 3, "at least": -11}
     seen = set()
@@ -136,7 +137,7 @@ def test_forgetting_a_length_constraint_writes_the_default_sentence_which_fails_
         relation = length[0]["kwargs"]["relation"]
         seen.add(relation)
         assert words(item.flawed) - words(item.completion) == shift[relation], (item.completion, item.flawed)
-        answer = item.flawed.split("</think>")[-1].strip()
+        answer = answer_part(item.flawed).strip()
         assert check(answer, length, item.row["prompt"][-1]["content"]) == [False], answer
     assert seen == set(shift)
 

@@ -18,7 +18,7 @@ import json
 import random
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from rl.demo.tasks import Item
 
@@ -37,11 +37,9 @@ POSTSCRIPT = "P.S. Thank you for reading."
 # The sentence comes in three lengths: "plain" (the default: three adjectives), "short" (one adjective, 3 words
 # fewer) and "long" (plain plus an 11-word clause). A length constraint asks for the short or the long one; its N is
 # set from the finished answer's word count (IFEval's `\w+` words): "less than" the short answer's count plus 1-3,
-# or "at least" the long one's minus 0-2. So the default plain sentence fails either relation, as forgetting any
-# other constraint fails it: neither relation is met by doing nothing (a "less than" N above the plain sentence was
-# met by default, and GRPO settled on never lengthening: the constraint stayed at ~45 % in every stage). The
-# thinking line repeats the prompt's relation ("Less than N words."): with "Fewer than", the cold start never wrote
-# it, so no group ever sampled the short sentence for a "less than" prompt.
+# or "at least" the long one's minus 0-2. The default sentence fails either relation, so, as with every other
+# constraint, doing nothing never passes (README, tuning notes: "No constraint may be met by doing nothing"). The
+# thinking line repeats the prompt's relation ("Less than N words."), which the cold start learns to write.
 SLACK = (1, 3)
 
 
@@ -49,7 +47,7 @@ SLACK = (1, 3)
 class Draft:
     """The answer being built: its text parts and the settings the constraints chose."""
 
-    length: str = "plain"      # "short" | "plain" | "long"
+    length: Literal["short", "plain", "long"] = "plain"
     title: bool = False
     commas: bool = True
     postscript: bool = False
