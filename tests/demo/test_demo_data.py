@@ -14,6 +14,7 @@ import pytest
 
 from rl.data.loading import prepare_rows
 from rl.demo.data import FAMILIES, draw_items, keys_of, row_key
+from rl.demo.tasks.general import CONSTRAINTS
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,7 +43,9 @@ def test_same_seed_same_rows_other_seed_fresh_rows(task):
     assert [x.row for x in a] == [y.row for y in b]
     other = draw_items(task, 12, 80)
     shared = {x.key for x in a} & {y.key for y in other}
-    assert len(shared) <= 2, shared  # each seed is its own stream over a large space of problems
+    # each seed is its own stream over a large space of problems (general, the smallest: ~3,800 prompts, so two
+    # streams of 80 share 1.7 by chance)
+    assert len(shared) <= 6, shared
     assert [x.row for x in a[:40]] == [x.row for x in draw_items(task, 11, 40)]  # a prefix does not depend on n
 
 
@@ -95,6 +98,9 @@ def test_gold_traces_score_one_with_the_real_scorers():
     flawed = rules(prompts=[i.row["prompt"] for i in general], completions=[i.flawed for i in general],
                    constraints=[i.row["constraints"] for i in general], task=["general"] * len(general))
     assert flawed == [0.0] * len(general)  # the cold start's lapses really miss a constraint
+    drawn = [json.loads(i.row["constraints"]) for i in general]
+    assert all(len(c) == 1 for c in drawn)  # one constraint per prompt: the tiny model never learned two at once
+    assert {c[0]["id"] for c in drawn} == {c.rule for c in CONSTRAINTS}
     code = draw_items("code", 5, 40)
     with start_local_server(workers=2) as server:
         reward = registry.create("code_tests", scoring="all_pass", urls=[server.url])
@@ -119,27 +125,27 @@ def test_gold_traces_score_one_with_the_real_scorers():
 
 def test_forgetting_a_length_constraint_writes_the_default_sentence_which_fails_it():
     """A word-count constraint is a behaviour the prompt switches on, like every other constraint: "less than" N asks
-    for the short sentence (3 words under the default one), "at least" N for the long one (11 over), and the trace
-    that forgets it writes the default sentence, which fails either relation; so no policy passes it by never
-    changing length."""
+    for the short sentence (3 words under the default one), and the trace that forgets it writes the default
+    sentence, which fails it; so no policy passes it by never changing length."""
     from rewards.base import answer_part
     from rewards.rules import check
 
     def words(trace: str) -> int:
         return len(re.findall(r"\w+", answer_part(trace)))
 
-    shift = {"less than": 3, "at least": -11}
-    seen = set()
+    seen = 0
     for item in draw_items("general", 9, 400):
         length = [c for c in json.loads(item.row["constraints"]) if c["id"] == "length_constraints:number_words"]
         if not length or "words." in item.flawed.split("</think>")[0]:
             continue  # no length constraint, or the trace forgot another one
-        relation = length[0]["kwargs"]["relation"]
-        seen.add(relation)
-        assert words(item.flawed) - words(item.completion) == shift[relation], (item.completion, item.flawed)
+        seen += 1
+        assert length[0]["kwargs"]["relation"] == "less than"
+        assert words(item.flawed) - words(item.completion) == 3, (item.completion, item.flawed)
         answer = answer_part(item.flawed).strip()
         assert check(answer, length, item.row["prompt"][-1]["content"]) == [False], answer
-    assert seen == set(shift)
+        gold = answer_part(item.completion).strip()
+        assert check(gold, length, item.row["prompt"][-1]["content"]) == [True], gold
+    assert seen >= 20
 
 
 @pytest.mark.parametrize("args, message", [

@@ -1,15 +1,15 @@
-"""General family: one sentence about a topic under one or two IFEval constraints, checked by `rule_checks`.
+"""General family: one sentence about a topic under one IFEval constraint, checked by `rule_checks`.
 
 Constraints use the real IFEval ids and instruction wordings: `change_case:english_lowercase`,
-`change_case:english_capital`, `punctuation:no_comma`, `length_constraints:number_words`,
-`detectable_format:title`, `detectable_format:json_format`, `startend:quotation` and `detectable_content:postscript`;
-incompatible pairs are never drawn. Every constraint asks for a behaviour the prompt switches on, never for a word
-to copy from the prompt: `keywords:existence` and `startend:end_checker` (one of 4 keywords, one of 3 end phrases)
-passed at 7-20 % and 16-51 % after both stages on every seed, since a 1M-parameter model does not learn to copy a
-word from its prompt in the demo's budget (README, tuning notes). The gold answer is a templated sentence
-transformed to meet every constraint (checked with `rewards.rules.check` when drawn), after a thinking line per
-constraint; the flawed trace forgets one constraint (its thinking line and its effect on the answer) and fails it.
-The key is the prompt text.
+`change_case:english_capital`, `punctuation:no_comma`, `length_constraints:number_words` ("less than"),
+`detectable_format:title`, `detectable_format:json_format`, `startend:quotation` and `detectable_content:postscript`.
+Every constraint asks for a behaviour the prompt switches on, never for a word to copy from the prompt, and one
+prompt carries one constraint: a 1M-parameter model does not learn, in the demo's budget, to copy a word from its
+prompt (`keywords:existence`, `startend:end_checker`), to tell "less than" from "at least", or to follow two
+constraints at once (two-constraint prompts passed at 0-7 % in every stage of every run): README, tuning notes.
+The gold answer is a templated sentence transformed to meet the constraint (checked with `rewards.rules.check`
+when drawn), after a thinking line naming it; the flawed trace forgets it (no thinking line, the default sentence)
+and fails it. The key is the prompt text.
 """
 
 from __future__ import annotations
@@ -31,15 +31,16 @@ TOPICS = ("the sea", "a city", "music", "the moon", "a forest", "rain", "a libra
           "autumn", "the park", "a farm", "the road", "a tower", "the morning", "a boat", "the evening", "a cave",
           "the field", "a station", "the night", "a festival")
 PHRASINGS = ("Write one sentence about {topic}.", "Describe {topic} in one sentence.",
-             "Tell me about {topic} in a single sentence.")
+             "Tell me about {topic} in a single sentence.", "Write a single sentence about {topic}.",
+             "Say something about {topic} in one sentence.", "In one sentence, describe {topic}.",
+             "Give me one sentence about {topic}.", "Write a sentence that describes {topic}.")
 ADJECTIVES = ("calm", "bright", "quiet", "warm", "cold", "busy", "gentle", "wide", "old", "fresh", "soft", "clear")
 POSTSCRIPT = "P.S. Thank you for reading."
-# The sentence comes in three lengths: "plain" (the default: three adjectives), "short" (one adjective, 3 words
-# fewer) and "long" (plain plus an 11-word clause). A length constraint asks for the short or the long one; its N is
-# set from the finished answer's word count (IFEval's `\w+` words): "less than" the short answer's count plus 1-3,
-# or "at least" the long one's minus 0-2. The default sentence fails either relation, so, as with every other
-# constraint, doing nothing never passes (README, tuning notes: "No constraint may be met by doing nothing"). The
-# thinking line repeats the prompt's relation ("Less than N words."), which the cold start learns to write.
+# The sentence comes in two lengths: "plain" (the default: three adjectives) and "short" (one adjective, 3 words
+# fewer). A length constraint asks for the short one: "less than" N, N the short answer's word count (IFEval's `\w+`
+# words) plus 1-3, which the default sentence fails, so, as with every other constraint, doing nothing never passes
+# (README, tuning notes: "No constraint may be met by doing nothing"). The thinking line repeats the prompt's
+# relation ("Less than N words."), which the cold start learns to write.
 SLACK = (1, 3)
 
 
@@ -47,7 +48,7 @@ SLACK = (1, 3)
 class Draft:
     """The answer being built: its text parts and the settings the constraints chose."""
 
-    length: Literal["short", "plain", "long"] = "plain"
+    length: Literal["short", "plain"] = "plain"
     title: bool = False
     commas: bool = True
     postscript: bool = False
@@ -59,7 +60,6 @@ class Draft:
 @dataclass(frozen=True)
 class Constraint:
     rule: str                                        # IFEval id
-    group: str                                       # at most one constraint per group
     make: Callable[[random.Random], tuple[dict[str, Any], str, str, Callable[[Draft], None]]]
     # -> (kwargs, instruction, thinking line, how it shapes the draft)
 
@@ -83,11 +83,8 @@ def _no_comma(rng):
 
 
 def _words(rng):
-    if rng.random() < 0.5:
-        return ({"relation": "less than"}, "Answer with less than {n} words.", "Less than {n} words.",
-                _set(length="short", slack=rng.randint(*SLACK)))
-    return ({"relation": "at least"}, "Answer with at least {n} words.", "At least {n} words.",
-            _set(length="long", slack=-rng.randint(SLACK[0] - 1, SLACK[1] - 1)))
+    return ({"relation": "less than"}, "Answer with less than {n} words.", "Less than {n} words.",
+            _set(length="short", slack=rng.randint(*SLACK)))
 
 
 def _title(rng):
@@ -110,14 +107,14 @@ def _postscript(rng):
 
 
 CONSTRAINTS = (
-    Constraint("change_case:english_lowercase", "case", _lower),
-    Constraint("change_case:english_capital", "case", _capital),
-    Constraint("punctuation:no_comma", "comma", _no_comma),
-    Constraint("length_constraints:number_words", "length", _words),
-    Constraint("detectable_format:title", "title", _title),
-    Constraint("detectable_format:json_format", "ending", _json),
-    Constraint("startend:quotation", "ending", _quotes),
-    Constraint("detectable_content:postscript", "ending", _postscript),
+    Constraint("change_case:english_lowercase", _lower),
+    Constraint("change_case:english_capital", _capital),
+    Constraint("punctuation:no_comma", _no_comma),
+    Constraint("length_constraints:number_words", _words),
+    Constraint("detectable_format:title", _title),
+    Constraint("detectable_format:json_format", _json),
+    Constraint("startend:quotation", _quotes),
+    Constraint("detectable_content:postscript", _postscript),
 )
 
 
@@ -127,8 +124,6 @@ def render(topic: str, adjectives: list[str], d: Draft) -> str:
     text = f"The {noun} is {adjectives[0]}"
     if d.length != "short":
         text += f"{sep}{adjectives[1]} and {adjectives[2]}"
-    if d.length == "long":
-        text += f"{sep}and people who see it feel {adjectives[3]} and glad all day"
     text += "."
     if d.title:
         text = f"<<{noun.title()}>> {text}"
@@ -147,32 +142,20 @@ def render(topic: str, adjectives: list[str], d: Draft) -> str:
 
 def _draw_once(rng: random.Random) -> Item:
     topic = rng.choice(TOPICS)
-    adjectives = rng.sample(ADJECTIVES, 4)
-    wanted, chosen = rng.randint(1, 2), []
-    for c in rng.sample(CONSTRAINTS, len(CONSTRAINTS)):
-        if len(chosen) < wanted and all(c.group != o.group for o in chosen):
-            chosen.append(c)
-    made = [c.make(rng) for c in chosen]   # (kwargs, instruction, thinking line, shape) per constraint
+    adjectives = rng.sample(ADJECTIVES, 3)
+    constraint = rng.choice(CONSTRAINTS)
+    kwargs, instruction, line, shape = constraint.make(rng)
     draft = Draft()
-    for *_, shape in made:
-        shape(draft)
+    shape(draft)
     answer = render(topic, adjectives, draft)
     n = len(WORD.findall(answer)) + draft.slack
-    constraints = [{"id": c.rule, "kwargs": kwargs} for c, (kwargs, *_) in zip(chosen, made)]
-    for c in constraints:
-        if c["id"] == "length_constraints:number_words":
-            c["kwargs"]["num_words"] = n
-    prompt = " ".join([rng.choice(PHRASINGS).format(topic=topic)] + [m[1].format(n=n) for m in made])
-    lapse = rng.randrange(len(made))       # the constraint the flawed trace forgets
-    lapsed = Draft()
-    for i, (*_, shape) in enumerate(made):
-        if i != lapse:
-            shape(lapsed)
-    plan = [m[2].format(n=n) for m in made]
+    if constraint.rule == "length_constraints:number_words":
+        kwargs["num_words"] = n
+    prompt = rng.choice(PHRASINGS).format(topic=topic) + " " + instruction.format(n=n)
     row = {"prompt": [{"role": "user", "content": prompt}], "task": "general", "answer": None, "tests": None,
-           "constraints": json.dumps(constraints)}
-    return Item(row=row, completion=_trace(plan, answer), key=key(row),
-                flawed=_trace(plan[:lapse] + plan[lapse + 1:], render(topic, adjectives, lapsed)))
+           "constraints": json.dumps([{"id": constraint.rule, "kwargs": kwargs}])}
+    return Item(row=row, completion=_trace([line.format(n=n)], answer), key=key(row),
+                flawed=_trace([], render(topic, adjectives, Draft())))
 
 
 def _trace(plan: list[str], answer: str) -> str:
@@ -180,8 +163,8 @@ def _trace(plan: list[str], answer: str) -> str:
 
 
 def draw(rng: random.Random) -> Item:
-    """One constrained prompt whose gold answer passes every constraint and whose flawed answer (one constraint
-    forgotten, in the plan and in the answer) fails one (redrawn in the rare case either would not hold, e.g. when
+    """One constrained prompt whose gold answer passes its constraint and whose flawed answer (the constraint
+    forgotten, in the thinking and in the answer) fails it (redrawn in the rare case either would not hold, e.g. when
     language identification misreads a short all-caps sentence)."""
     from rewards.rules import check
 
