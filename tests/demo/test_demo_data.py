@@ -136,8 +136,8 @@ def test_forgetting_a_length_constraint_writes_the_default_sentence_which_fails_
     seen = 0
     for item in draw_items("general", 9, 400):
         length = [c for c in json.loads(item.row["constraints"]) if c["id"] == "length_constraints:number_words"]
-        if not length or "words." in item.flawed.split("</think>")[0]:
-            continue  # no length constraint, or the trace forgot another one
+        if not length:
+            continue
         seen += 1
         assert length[0]["kwargs"]["relation"] == "less than"
         assert words(item.flawed) - words(item.completion) == 3, (item.completion, item.flawed)

@@ -154,12 +154,12 @@ def _draw_once(rng: random.Random) -> Item:
     prompt = rng.choice(PHRASINGS).format(topic=topic) + " " + instruction.format(n=n)
     row = {"prompt": [{"role": "user", "content": prompt}], "task": "general", "answer": None, "tests": None,
            "constraints": json.dumps([{"id": constraint.rule, "kwargs": kwargs}])}
-    return Item(row=row, completion=_trace([line.format(n=n)], answer), key=key(row),
-                flawed=_trace([], render(topic, adjectives, Draft())))
+    return Item(row=row, completion=_trace(line.format(n=n), answer), key=key(row),
+                flawed=_trace("", render(topic, adjectives, Draft())))
 
 
-def _trace(plan: list[str], answer: str) -> str:
-    return "\n".join(plan) + "\n</think>\n\n" + answer
+def _trace(thinking: str, answer: str) -> str:
+    return thinking + "\n</think>\n\n" + answer
 
 
 def draw(rng: random.Random) -> Item:
