@@ -18,7 +18,7 @@ import json
 import random
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
 from rl.demo.tasks import Item
 
@@ -36,19 +36,22 @@ PHRASINGS = ("Write one sentence about {topic}.", "Describe {topic} in one sente
              "Give me one sentence about {topic}.", "Write a sentence that describes {topic}.")
 ADJECTIVES = ("calm", "bright", "quiet", "warm", "cold", "busy", "gentle", "wide", "old", "fresh", "soft", "clear")
 POSTSCRIPT = "P.S. Thank you for reading."
-# The sentence comes in two lengths: "plain" (the default: three adjectives) and "short" (one adjective, 3 words
-# fewer). A length constraint asks for the short one: "less than" N, N the short answer's word count (IFEval's `\w+`
+# The sentence comes in two lengths: the default (three adjectives) and short (one adjective, 3 words fewer). A
+# length constraint asks for the short one: "less than" N, N the short answer's word count (IFEval's `\w+`
 # words) plus 1-3, which the default sentence fails, so, as with every other constraint, doing nothing never passes
 # (README, tuning notes: "No constraint may be met by doing nothing"). The thinking line repeats the prompt's
 # relation ("Less than N words."), which the cold start learns to write.
 SLACK = (1, 3)
+# A constraint kwarg set to this is filled with N, the answer's word count plus the draft's slack (as `{n}` is in the
+# instruction and the thinking line).
+WORD_COUNT = object()
 
 
 @dataclass
 class Draft:
     """The answer being built: its text parts and the settings the constraints chose."""
 
-    length: Literal["short", "plain"] = "plain"
+    short: bool = False
     title: bool = False
     commas: bool = True
     postscript: bool = False
@@ -83,8 +86,8 @@ def _no_comma(rng):
 
 
 def _words(rng):
-    return ({"relation": "less than"}, "Answer with less than {n} words.", "Less than {n} words.",
-            _set(length="short", slack=rng.randint(*SLACK)))
+    return ({"relation": "less than", "num_words": WORD_COUNT}, "Answer with less than {n} words.",
+            "Less than {n} words.", _set(short=True, slack=rng.randint(*SLACK)))
 
 
 def _title(rng):
@@ -122,7 +125,7 @@ def render(topic: str, adjectives: list[str], d: Draft) -> str:
     """The answer sentence for `topic` shaped by the draft's settings."""
     sep, noun = (", " if d.commas else " "), topic.split()[-1]
     text = f"The {noun} is {adjectives[0]}"
-    if d.length != "short":
+    if not d.short:
         text += f"{sep}{adjectives[1]} and {adjectives[2]}"
     text += "."
     if d.title:
@@ -149,8 +152,7 @@ def _draw_once(rng: random.Random) -> Item:
     shape(draft)
     answer = render(topic, adjectives, draft)
     n = len(WORD.findall(answer)) + draft.slack
-    if constraint.rule == "length_constraints:number_words":
-        kwargs["num_words"] = n
+    kwargs = {k: n if v is WORD_COUNT else v for k, v in kwargs.items()}
     prompt = rng.choice(PHRASINGS).format(topic=topic) + " " + instruction.format(n=n)
     row = {"prompt": [{"role": "user", "content": prompt}], "task": "general", "answer": None, "tests": None,
            "constraints": json.dumps([{"id": constraint.rule, "kwargs": kwargs}])}
@@ -171,8 +173,8 @@ def draw(rng: random.Random) -> Item:
     while True:
         item = _draw_once(rng)
         constraints, prompt = json.loads(item.row["constraints"]), item.row["prompt"][-1]["content"]
-        answer, flawed = (c.split("</think>")[-1].strip() for c in (item.completion, item.flawed))
-        if all(check(answer, constraints, prompt)) and not all(check(flawed, constraints, prompt)):
+        # `check` reads the answer part of a trace, as the `rule_checks` reward does
+        if all(check(item.completion, constraints, prompt)) and not all(check(item.flawed, constraints, prompt)):
             return item
 
 
